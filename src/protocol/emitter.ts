@@ -16,7 +16,7 @@ export class TypedEmitter<E extends EventMap> {
       set = new Set();
       this.#listeners.set(event, set);
     }
-    set.add(listener as Listener<never[]>);
+    set.add(listener as unknown as Listener<never[]>);
     return () => this.off(event, listener);
   }
 
@@ -29,7 +29,7 @@ export class TypedEmitter<E extends EventMap> {
   }
 
   off<K extends keyof E>(event: K, listener: Listener<E[K]>): void {
-    this.#listeners.get(event)?.delete(listener as Listener<never[]>);
+    this.#listeners.get(event)?.delete(listener as unknown as Listener<never[]>);
   }
 
   protected emit<K extends keyof E>(event: K, ...args: E[K]): void {
@@ -39,7 +39,7 @@ export class TypedEmitter<E extends EventMap> {
     }
     for (const listener of [...set]) {
       try {
-        (listener as Listener<E[K]>)(...args);
+        (listener as unknown as Listener<E[K]>)(...args);
       } catch (err) {
         this.onListenerError(err, event);
       }

@@ -10,6 +10,7 @@ export const ErrorCodes = {
   NOT_FOUND: { status: 404, retryable: false },
   CONFLICT: { status: 409, retryable: false },
   PAYLOAD_TOO_LARGE: { status: 413, retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
   PEER_LIMIT_REACHED: { status: 503, retryable: true },
   UNAVAILABLE: { status: 503, retryable: true },
   INVALID_STATE: { status: 500, retryable: false },

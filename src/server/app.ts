@@ -1,0 +1,129 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { TokenSigner } from './auth/index.js';
+import type { ServerConfig } from './config.js';
+import { installErrorHandling, restRoutes } from './http/index.js';
+import { createLogger, type Logger } from './logger.js';
+import { NotificationBus, WebhookDispatcher } from './notifications/index.js';
+import { MemoryRoomStore, RoomService, type RoomStore } from './rooms/index.js';
+import { NotifierSockets, SocketRouter, type SocketRoute } from './sockets/index.js';
+
+export interface ShoalServerDeps {
+  log?: Logger;
+  store?: RoomStore;
+}
+
+/**
+ * The composition root of the room server. `buildServer` wires everything without listening;
+ * `listen()` binds the port; `close()` drains (idempotent).
+ */
+export class ShoalServer {
+  readonly config: ServerConfig;
+  readonly log: Logger;
+  readonly http: FastifyInstance;
+  readonly bus = new NotificationBus();
+  readonly rooms: RoomService;
+  readonly webhooks: WebhookDispatcher;
+  readonly notifier: NotifierSockets;
+  #sockets: SocketRouter | undefined;
+  #state: 'idle' | 'ready' | 'draining' | 'closed' = 'idle';
+  #closing: Promise<void> | undefined;
+
+  constructor(config: ServerConfig, deps: ShoalServerDeps = {}) {
+    if (!config.managementToken) {
+      throw new TypeError('a management token is required');
+    }
+    this.config = config;
+    this.log = deps.log ?? createLogger(config.logLevel);
+    this.bus.onListenerError = (err, event) =>
+      this.log.error({ err, event }, 'notification listener failed');
+    this.rooms = new RoomService({
+      store: deps.store ?? new MemoryRoomStore(),
+      bus: this.bus,
+      tokens: new TokenSigner(config.tokenSecret),
+      tokenTtlMs: config.tokenTtlMs,
+    });
+    this.webhooks = new WebhookDispatcher({
+      config: config.webhook,
+      secret: config.webhookSecret,
+      log: this.log,
+    });
+    this.webhooks.attach(this.bus);
+    this.notifier = new NotifierSockets({
+      bus: this.bus,
+      managementToken: config.managementToken,
+      pingIntervalMs: config.wsPingIntervalMs,
+      authTimeoutMs: config.wsAuthTimeoutMs,
+      log: this.log,
+    });
+    this.http = this.#buildHttp();
+  }
+
+  get state(): 'idle' | 'ready' | 'draining' | 'closed' {
+    return this.#state;
+  }
+
+  #buildHttp(): FastifyInstance {
+    const app = Fastify({
+      // Per-request lines are info-level noise; the http child logs warnings and errors only.
+      loggerInstance: this.log.child(
+        { component: 'http' },
+        { level: this.log.levelVal > 40 ? this.log.level : 'warn' },
+      ) as FastifyBaseLogger,
+      bodyLimit: this.config.bodyLimitBytes,
+      routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+    });
+    installErrorHandling(app, this.log);
+    app.get('/health', async (_request, reply) =>
+      this.#state === 'ready'
+        ? { status: 'ok' }
+        : reply.code(503).send({ errors: `server is ${this.#state}` }),
+    );
+    const publicUrl = new URL(this.config.publicUrl);
+    const rest = restRoutes({
+      rooms: this.rooms,
+      managementToken: this.config.managementToken,
+      publicWsUrl: `${publicUrl.protocol === 'https:' ? 'wss:' : 'ws:'}//${publicUrl.host}`,
+      publicAddress: publicUrl.host,
+    });
+    app.register(rest);
+    app.register(rest, { prefix: '/api/v1/connect/:fishjamId' });
+    return app;
+  }
+
+  /** Socket endpoints; later media planes add theirs here. */
+  #socketRoutes(): SocketRoute[] {
+    return [this.notifier.route()];
+  }
+
+  /** Binds the port; resolves with the address once `/health` answers 200. */
+  async listen(): Promise<{ host: string; port: number }> {
+    await this.http.ready();
+    this.#sockets = new SocketRouter(this.http.server, this.#socketRoutes());
+    await this.http.listen({ host: this.config.host, port: this.config.port });
+    this.#state = 'ready';
+    const address = this.http.server.address();
+    const port = typeof address === 'object' && address ? address.port : this.config.port;
+    this.log.info({ component: 'server', host: this.config.host, port }, 'shoal is listening');
+    return { host: this.config.host, port };
+  }
+
+  /** Stops accepting, closes sockets, lets webhooks drain up to the deadline, then exits. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#state = 'draining';
+    this.#sockets?.close();
+    this.notifier.close();
+    await this.webhooks.close(this.config.drainTimeoutMs);
+    await this.http.close();
+    this.bus.removeAllListeners();
+    this.#state = 'closed';
+  }
+}
+
+export function buildServer(config: ServerConfig, deps?: ShoalServerDeps): ShoalServer {
+  return new ShoalServer(config, deps);
+}

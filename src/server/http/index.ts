@@ -1,0 +1,3 @@
+export { restRoutes } from './routes.js';
+export type { RestOptions } from './routes.js';
+export { installErrorHandling } from './errors.js';

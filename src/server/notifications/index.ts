@@ -1,0 +1,4 @@
+export { NotificationBus } from './bus.js';
+export type { Notification, NotificationBody, NotificationKind } from './bus.js';
+export { WebhookDispatcher } from './webhooks.js';
+export type { WebhookStats } from './webhooks.js';
