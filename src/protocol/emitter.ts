@@ -32,7 +32,7 @@ export class TypedEmitter<E extends EventMap> {
     this.#listeners.get(event)?.delete(listener as unknown as Listener<never[]>);
   }
 
-  protected emit<K extends keyof E>(event: K, ...args: E[K]): void {
+  emit<K extends keyof E>(event: K, ...args: E[K]): void {
     const set = this.#listeners.get(event);
     if (!set) {
       return;
