@@ -4,7 +4,14 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['dist/**', 'node_modules/**', 'src/protocol/gen/**', 'bench/results/**', 'src/web/dist/**'],
+    ignores: [
+      '.dependency-cruiser.cjs',
+      'dist/**',
+      'node_modules/**',
+      'src/protocol/gen/**',
+      'bench/results/**',
+      'src/web/dist/**',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -35,13 +42,24 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
       'no-console': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-floating-promises': 'off',
     },
   },
   {
     // The CLI, scripts, benches and tests talk to a terminal on purpose.
-    files: ['src/cli/**', 'scripts/**', 'bench/**', 'test/**', 'bin/**', '**/*.test.ts', 'agents/**/main.ts'],
+    files: [
+      'src/cli/**',
+      'scripts/**',
+      'bench/**',
+      'test/**',
+      'bin/**',
+      '**/*.test.ts',
+      'agents/**/main.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -32,11 +32,46 @@ async function roomId(config: object = {}): Promise<string> {
 describe('REST bad input gets a clear error and breaks nothing', () => {
   it.each([
     ['malformed JSON', 'POST', '/room', '{"maxPeers": ', 400, /^Invalid JSON body/],
-    ['an unknown field', 'POST', '/room', '{"colour":"red"}', 400, /Unknown field "colour" in room config/],
-    ['a wrong type', 'POST', '/room', '{"maxPeers":"ten"}', 400, /Expected maxPeers to be a number, got: "ten"/],
-    ['a bad room type', 'POST', '/room', '{"roomType":"disco"}', 400, /Expected roomType to be one of/],
-    ['a bad webhook URL', 'POST', '/room', '{"webhookUrl":"ftp://x"}', 400, /Expected webhookUrl to be valid URL/],
-    ['a body that is not an object', 'POST', '/room', '[1,2]', 400, /Expected room config to be a JSON object/],
+    [
+      'an unknown field',
+      'POST',
+      '/room',
+      '{"colour":"red"}',
+      400,
+      /Unknown field "colour" in room config/,
+    ],
+    [
+      'a wrong type',
+      'POST',
+      '/room',
+      '{"maxPeers":"ten"}',
+      400,
+      /Expected maxPeers to be a number, got: "ten"/,
+    ],
+    [
+      'a bad room type',
+      'POST',
+      '/room',
+      '{"roomType":"disco"}',
+      400,
+      /Expected roomType to be one of/,
+    ],
+    [
+      'a bad webhook URL',
+      'POST',
+      '/room',
+      '{"webhookUrl":"ftp://x"}',
+      400,
+      /Expected webhookUrl to be valid URL/,
+    ],
+    [
+      'a body that is not an object',
+      'POST',
+      '/room',
+      '[1,2]',
+      400,
+      /Expected room config to be a JSON object/,
+    ],
   ])('%s → %i', async (_label, method, path, body, status, message) => {
     const res = await call(method, path, { body });
     expect(res.status).toBe(status);
@@ -50,8 +85,14 @@ describe('REST bad input gets a clear error and breaks nothing', () => {
       [{ options: {} }, /^Invalid peer type$/],
       [{ type: 'webrtc', options: { subscribeMode: 'sometimes' } }, /subscribeMode/],
       [{ type: 'webrtc', options: { metadata: 'x' } }, /metadata/],
-      [{ type: 'webrtc', options: { nickname: 'x' } }, /Unknown field "nickname" in webrtc peer options/],
-      [{ type: 'agent', options: { output: { audioSampleRate: 44100 } } }, /output.audioSampleRate/],
+      [
+        { type: 'webrtc', options: { nickname: 'x' } },
+        /Unknown field "nickname" in webrtc peer options/,
+      ],
+      [
+        { type: 'agent', options: { output: { audioSampleRate: 44100 } } },
+        /output.audioSampleRate/,
+      ],
       [{ type: 'agent', options: { output: { audioFormat: 'mp3' } } }, /output.audioFormat/],
     ];
     for (const [body, message] of cases) {
@@ -64,8 +105,14 @@ describe('REST bad input gets a clear error and breaks nothing', () => {
   });
 
   it('401 for a missing or wrong management token, with Fishjam messages', async () => {
-    expect(await call('GET', '/room', { token: null })).toEqual({ status: 401, body: { errors: 'Missing token' } });
-    expect(await call('GET', '/room', { token: 'x' })).toEqual({ status: 401, body: { errors: 'Invalid token' } });
+    expect(await call('GET', '/room', { token: null })).toEqual({
+      status: 401,
+      body: { errors: 'Missing token' },
+    });
+    expect(await call('GET', '/room', { token: 'x' })).toEqual({
+      status: 401,
+      body: { errors: 'Invalid token' },
+    });
     // A token that shares a prefix with the real one is just as wrong.
     expect((await call('GET', '/room', { token: `${shoal.token}x` })).status).toBe(401);
   });
@@ -85,13 +132,19 @@ describe('REST bad input gets a clear error and breaks nothing', () => {
 
   it('503 when the room is full; 409 for a peer type the room does not take', async () => {
     const id = await roomId({ maxPeers: 1 });
-    expect((await call('POST', `/room/${id}/peer`, { body: '{"type":"webrtc","options":{}}' })).status).toBe(201);
-    expect(await call('POST', `/room/${id}/peer`, { body: '{"type":"agent","options":{}}' })).toEqual({
+    expect(
+      (await call('POST', `/room/${id}/peer`, { body: '{"type":"webrtc","options":{}}' })).status,
+    ).toBe(201);
+    expect(
+      await call('POST', `/room/${id}/peer`, { body: '{"type":"agent","options":{}}' }),
+    ).toEqual({
       status: 503,
       body: { errors: `Reached agent peers limit in room ${id}` },
     });
     const live = await roomId({ roomType: 'livestream' });
-    const agent = await call('POST', `/room/${live}/peer`, { body: '{"type":"agent","options":{}}' });
+    const agent = await call('POST', `/room/${live}/peer`, {
+      body: '{"type":"agent","options":{}}',
+    });
     expect(agent.status).toBe(409);
   });
 

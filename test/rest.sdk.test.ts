@@ -35,7 +35,11 @@ describe.each([
     expect(room.config).toMatchObject({ roomType: 'audio_only', maxPeers: 4, videoCodec: 'h264' });
     expect(room.peers).toEqual([]);
     const defaults = await fishjam.createRoom();
-    expect(defaults.config).toMatchObject({ roomType: 'conference', maxPeers: null, public: false });
+    expect(defaults.config).toMatchObject({
+      roomType: 'conference',
+      maxPeers: null,
+      public: false,
+    });
 
     const all = await fishjam.getAllRooms();
     expect(all.map((r) => r.id)).toEqual(expect.arrayContaining([room.id, defaults.id]));
@@ -68,7 +72,9 @@ describe.each([
 
     await fishjam.deletePeer(room.id, peer.id);
     expect((await fishjam.getRoom(room.id)).peers).toEqual([]);
-    await expect(fishjam.deletePeer(room.id, peer.id)).rejects.toBeInstanceOf(PeerNotFoundException);
+    await expect(fishjam.deletePeer(room.id, peer.id)).rejects.toBeInstanceOf(
+      PeerNotFoundException,
+    );
     await fishjam.deleteRoom(room.id);
   });
 
@@ -92,9 +98,9 @@ describe.each([
     await expect(fishjam.subscribePeer(room.id, MISSING as PeerId, b.id)).rejects.toBeInstanceOf(
       PeerNotFoundException,
     );
-    await expect(fishjam.subscribeTracks(room.id, MISSING as PeerId, ['t'] as TrackId[])).rejects.toBeInstanceOf(
-      PeerNotFoundException,
-    );
+    await expect(
+      fishjam.subscribeTracks(room.id, MISSING as PeerId, ['t'] as TrackId[]),
+    ).rejects.toBeInstanceOf(PeerNotFoundException);
     await fishjam.deleteRoom(room.id);
   });
 
@@ -107,13 +113,20 @@ describe.each([
       headers: { authorization: `Bearer ${shoal.token}`, 'content-type': 'application/json' },
       body: JSON.stringify({
         type: 'agent',
-        options: { output: { audioFormat: 'pcm16', audioSampleRate: 24000 }, subscribeMode: 'auto' },
+        options: {
+          output: { audioFormat: 'pcm16', audioSampleRate: 24000 },
+          subscribeMode: 'auto',
+        },
       }),
     });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as { data: { peer: { type: string }; token: string; peer_websocket_url: string } };
+    const body = (await res.json()) as {
+      data: { peer: { type: string }; token: string; peer_websocket_url: string };
+    };
     expect(body.data.peer.type).toBe('agent');
-    expect(body.data.peer_websocket_url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/socket\/peer\/websocket$/);
+    expect(body.data.peer_websocket_url).toMatch(
+      /^ws:\/\/127\.0\.0\.1:\d+\/socket\/peer\/websocket$/,
+    );
     await fishjam.deleteRoom(room.id);
   });
 
@@ -139,10 +152,12 @@ describe.each([
     const fishjam = client();
     await expect(client('wrong-token').getAllRooms()).rejects.toBeInstanceOf(UnauthorizedException);
     await expect(fishjam.getRoom(MISSING as RoomId)).rejects.toBeInstanceOf(RoomNotFoundException);
-    await expect(fishjam.createPeer(MISSING as RoomId)).rejects.toBeInstanceOf(FishjamNotFoundException);
-    await expect(
-      fishjam.createRoom({ videoCodec: 'av1' as never }),
-    ).rejects.toBeInstanceOf(BadRequestException);
+    await expect(fishjam.createPeer(MISSING as RoomId)).rejects.toBeInstanceOf(
+      FishjamNotFoundException,
+    );
+    await expect(fishjam.createRoom({ videoCodec: 'av1' as never })).rejects.toBeInstanceOf(
+      BadRequestException,
+    );
 
     const small = await fishjam.createRoom({ maxPeers: 1 });
     await fishjam.createPeer(small.id);

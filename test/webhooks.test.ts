@@ -89,7 +89,12 @@ describe('webhooks', () => {
     await fishjam.deleteRoom(room.id);
 
     await eventually(() => (hook.received.length >= 4 ? true : undefined));
-    expect(hook.received.map((r) => r.event)).toEqual(['roomCreated', 'peerAdded', 'peerDeleted', 'roomDeleted']);
+    expect(hook.received.map((r) => r.event)).toEqual([
+      'roomCreated',
+      'peerAdded',
+      'peerDeleted',
+      'roomDeleted',
+    ]);
     expect(hook.received[1]?.body).toMatchObject({ roomId: room.id, peerId: peer.id, peerType: 1 });
     for (const r of hook.received) {
       expect(r.contentType).toBe('application/x-protobuf');
@@ -110,7 +115,12 @@ describe('webhooks', () => {
     }
     await eventually(() => (hook.received.length >= 4 ? true : undefined));
     expect(hook.attempts()).toBe(6);
-    expect(hook.received.map((r) => r.event)).toEqual(['roomCreated', 'peerAdded', 'peerAdded', 'peerAdded']);
+    expect(hook.received.map((r) => r.event)).toEqual([
+      'roomCreated',
+      'peerAdded',
+      'peerAdded',
+      'peerAdded',
+    ]);
     expect(hook.received.slice(1).map((r) => r.body['peerId'])).toEqual(peers);
     expect(shoal.server.webhooks.stats).toMatchObject({ delivered: 4, failed: 0, retries: 2 });
   });
@@ -135,7 +145,9 @@ describe('webhooks', () => {
     expect(shoal.server.webhooks.stats.overflowDropped).toBeGreaterThan(0);
 
     const fine = await fishjam.createRoom({ webhookUrl: alive.url });
-    await eventually(() => (alive.received.some((r) => r.body['roomId'] === fine.id) ? true : undefined));
+    await eventually(() =>
+      alive.received.some((r) => r.body['roomId'] === fine.id) ? true : undefined,
+    );
     expect((await fishjam.getRoom(stuck.id)).peers).toHaveLength(20);
   });
 });

@@ -47,7 +47,12 @@ export function formatHelp(usage: string, summary: string, specs: readonly Optio
   return `${usage}\n\n${summary}\n\nOptions:\n${rows.join('\n')}\n  ${'--help'.padEnd(30)} show this help\n`;
 }
 
-export function parseIntOption(name: string, value: string | undefined, min: number, max: number): number | undefined {
+export function parseIntOption(
+  name: string,
+  value: string | undefined,
+  min: number,
+  max: number,
+): number | undefined {
   if (value === undefined) {
     return undefined;
   }

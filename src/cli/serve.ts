@@ -4,7 +4,12 @@ import { formatHelp, parseIntOption, readOptions, UsageError, type OptionSpec } 
 
 export const serveOptions: readonly OptionSpec[] = [
   { name: 'host', env: 'SHOAL_HOST', help: 'address to listen on', default: '0.0.0.0' },
-  { name: 'port', env: 'SHOAL_PORT', help: 'HTTP and WebSocket port', default: String(DEFAULT_PORT) },
+  {
+    name: 'port',
+    env: 'SHOAL_PORT',
+    help: 'HTTP and WebSocket port',
+    default: String(DEFAULT_PORT),
+  },
   {
     name: 'management-token',
     env: 'SHOAL_MANAGEMENT_TOKEN',
@@ -18,7 +23,12 @@ export const serveOptions: readonly OptionSpec[] = [
     help: 'secret that signs peer tokens (random per process when absent)',
     secret: true,
   },
-  { name: 'token-ttl', env: 'SHOAL_TOKEN_TTL', help: 'peer token lifetime, seconds', default: '86400' },
+  {
+    name: 'token-ttl',
+    env: 'SHOAL_TOKEN_TTL',
+    help: 'peer token lifetime, seconds',
+    default: '86400',
+  },
   {
     name: 'webhook-secret',
     env: 'SHOAL_WEBHOOK_SECRET',

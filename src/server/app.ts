@@ -1,10 +1,12 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { initResamplers } from '../media/pcm/index.js';
 import { TokenSigner } from './auth/index.js';
+import { AgentSockets, LatencyRecorder, MediaClock } from './bridge/index.js';
 import type { ServerConfig } from './config.js';
 import { installErrorHandling, restRoutes } from './http/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { NotificationBus, WebhookDispatcher } from './notifications/index.js';
-import { MemoryRoomStore, RoomService, type RoomStore } from './rooms/index.js';
+import { MediaRouter, MemoryRoomStore, RoomService, type RoomStore } from './rooms/index.js';
 import { NotifierSockets, SocketRouter, type SocketRoute } from './sockets/index.js';
 
 export interface ShoalServerDeps {
@@ -24,6 +26,11 @@ export class ShoalServer {
   readonly rooms: RoomService;
   readonly webhooks: WebhookDispatcher;
   readonly notifier: NotifierSockets;
+  readonly media: MediaRouter;
+  readonly clock: MediaClock;
+  readonly agents: AgentSockets;
+  /** Server-internal media latency: frame due (pacer) or arrived → written to a socket. */
+  readonly latency = new LatencyRecorder();
   #sockets: SocketRouter | undefined;
   #state: 'idle' | 'ready' | 'draining' | 'closed' = 'idle';
   #closing: Promise<void> | undefined;
@@ -54,6 +61,22 @@ export class ShoalServer {
       pingIntervalMs: config.wsPingIntervalMs,
       authTimeoutMs: config.wsAuthTimeoutMs,
       log: this.log,
+    });
+    this.media = new MediaRouter(this.log);
+    this.clock = new MediaClock(this.log);
+    this.agents = new AgentSockets({
+      rooms: this.rooms,
+      tokens: this.rooms.tokens,
+      bus: this.bus,
+      media: this.media,
+      clock: this.clock,
+      latency: this.latency,
+      log: this.log,
+      pingIntervalMs: config.wsPingIntervalMs,
+      authTimeoutMs: config.wsAuthTimeoutMs,
+      outboundCapacityMs: config.media.agentOutboundCapacityMs,
+      trackBufferMs: config.media.agentTrackBufferMs,
+      opusComplexity: config.media.opusComplexity,
     });
     this.http = this.#buildHttp();
   }
@@ -92,11 +115,12 @@ export class ShoalServer {
 
   /** Socket endpoints; later media planes add theirs here. */
   #socketRoutes(): SocketRoute[] {
-    return [this.notifier.route()];
+    return [this.notifier.route(), this.agents.route()];
   }
 
   /** Binds the port; resolves with the address once `/health` answers 200. */
   async listen(): Promise<{ host: string; port: number }> {
+    await initResamplers();
     await this.http.ready();
     this.#sockets = new SocketRouter(this.http.server, this.#socketRoutes());
     await this.http.listen({ host: this.config.host, port: this.config.port });
@@ -117,6 +141,9 @@ export class ShoalServer {
     this.#state = 'draining';
     this.#sockets?.close();
     this.notifier.close();
+    this.agents.close();
+    this.clock.close();
+    this.media.close();
     await this.webhooks.close(this.config.drainTimeoutMs);
     await this.http.close();
     this.bus.removeAllListeners();

@@ -24,6 +24,16 @@ export interface ServerConfig {
   /** How long SIGTERM waits for sockets and webhooks before closing them. */
   drainTimeoutMs: number;
   logLevel: string;
+  media: MediaConfig;
+}
+
+export interface MediaConfig {
+  /** Room → agent queue per agent socket: ms of audio per heard track; drop-oldest beyond. */
+  agentOutboundCapacityMs: number;
+  /** Agent → room buffer per agent track; excess dropped with a warning. Fishjam: 10 min. */
+  agentTrackBufferMs: number;
+  /** Opus encoder complexity 0–10 for agent tracks (5: ~4× cheaper than 10, same speech quality). */
+  opusComplexity: number;
 }
 
 export interface WebhookConfig {
@@ -61,6 +71,12 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     wsAuthTimeoutMs: overrides.wsAuthTimeoutMs ?? 10_000,
     drainTimeoutMs: overrides.drainTimeoutMs ?? 5_000,
     logLevel: overrides.logLevel ?? 'info',
+    media: {
+      agentOutboundCapacityMs: 1_000,
+      agentTrackBufferMs: 10 * 60_000,
+      opusComplexity: 5,
+      ...overrides.media,
+    },
   };
 }
 

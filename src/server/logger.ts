@@ -11,7 +11,13 @@ export function createLogger(level: string, pretty = process.stdout.isTTY === tr
     level,
     base: { service: 'shoal' },
     redact: {
-      paths: ['token', '*.token', 'managementToken', '*.managementToken', 'req.headers.authorization'],
+      paths: [
+        'token',
+        '*.token',
+        'managementToken',
+        '*.managementToken',
+        'req.headers.authorization',
+      ],
       censor: '[redacted]',
     },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true } } } : {}),

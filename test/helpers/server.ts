@@ -1,6 +1,11 @@
 import { pino } from 'pino';
 import { WebSocket } from 'ws';
-import { buildServer, defaultConfig, type ServerConfig, type ShoalServer } from '../../src/server/index.js';
+import {
+  buildServer,
+  defaultConfig,
+  type ServerConfig,
+  type ShoalServer,
+} from '../../src/server/index.js';
 
 // The official SDKs use the global WebSocket (Node 22+); Node 20 needs one provided.
 export function provideGlobalWebSocket(): void {
@@ -35,7 +40,10 @@ export async function startShoal(overrides: Partial<ServerConfig> = {}): Promise
 }
 
 /** Polls `check` until it returns a value or the deadline passes. */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs = 3000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 3000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

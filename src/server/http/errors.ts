@@ -24,7 +24,9 @@ export function installErrorHandling(app: FastifyInstance, log: Logger): void {
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ errors: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
+    reply
+      .code(404)
+      .send({ errors: `Route ${request.method} ${request.url.split('?')[0]} not found` }),
   );
 
   // An empty body is "no body" whatever its content type (axios labels empty POSTs as forms);
@@ -36,7 +38,13 @@ export function installErrorHandling(app: FastifyInstance, log: Logger): void {
       return;
     }
     const type = request.headers['content-type'] ?? 'none';
-    done(new ShoalError('UNSUPPORTED_MEDIA_TYPE', `Unsupported content type ${type}; send application/json`), undefined);
+    done(
+      new ShoalError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Unsupported content type ${type}; send application/json`,
+      ),
+      undefined,
+    );
   });
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
@@ -47,7 +55,10 @@ export function installErrorHandling(app: FastifyInstance, log: Logger): void {
     try {
       done(null, JSON.parse(text));
     } catch (err) {
-      done(new ShoalError('BAD_REQUEST', `Invalid JSON body: ${(err as Error).message}`), undefined);
+      done(
+        new ShoalError('BAD_REQUEST', `Invalid JSON body: ${(err as Error).message}`),
+        undefined,
+      );
     }
   });
 }

@@ -3,12 +3,7 @@ import { ShoalError } from '../../protocol/index.js';
 import { safeEqualSecret } from '../auth/index.js';
 import type { RoomService } from '../rooms/index.js';
 import { peerJson, roomJson } from './serialize.js';
-import {
-  parsePeerRequest,
-  parsePublisherId,
-  parseRoomConfig,
-  parseTrackIds,
-} from './validate.js';
+import { parsePeerRequest, parsePublisherId, parseRoomConfig, parseTrackIds } from './validate.js';
 
 export interface RestOptions {
   rooms: RoomService;

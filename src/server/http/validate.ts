@@ -32,7 +32,11 @@ function expectObject(value: unknown, what: string): Record<string, unknown> {
   return value;
 }
 
-function rejectUnknown(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
+function rejectUnknown(
+  obj: Record<string, unknown>,
+  allowed: readonly string[],
+  where: string,
+): void {
   for (const key of Object.keys(obj)) {
     if (!allowed.includes(key)) {
       throw bad(`Unknown field "${key}" in ${where}`);
@@ -43,7 +47,11 @@ function rejectUnknown(obj: Record<string, unknown>, allowed: readonly string[],
 /** `POST /room` body (RoomConfig, additionalProperties: false). */
 export function parseRoomConfig(body: unknown): RoomConfig {
   const input = body === undefined || body === null ? {} : expectObject(body, 'room config');
-  rejectUnknown(input, ['maxPeers', 'public', 'roomType', 'videoCodec', 'webhookUrl'], 'room config');
+  rejectUnknown(
+    input,
+    ['maxPeers', 'public', 'roomType', 'videoCodec', 'webhookUrl'],
+    'room config',
+  );
   const { maxPeers = null, public: isPublic = false, roomType = 'conference' } = input;
   const { videoCodec = 'h264', webhookUrl = null } = input;
   if (maxPeers !== null && !(Number.isInteger(maxPeers) && (maxPeers as number) >= 0)) {
@@ -103,7 +111,9 @@ function parseAgentOutput(value: unknown): AgentOutput {
     throw bad(`Expected output.audioFormat to be 'pcm16', got: ${show(audioFormat)}`);
   }
   if (audioSampleRate !== 16000 && audioSampleRate !== 24000) {
-    throw bad(`Expected output.audioSampleRate to be 16000 or 24000, got: ${show(audioSampleRate)}`);
+    throw bad(
+      `Expected output.audioSampleRate to be 16000 or 24000, got: ${show(audioSampleRate)}`,
+    );
   }
   return { audioFormat, audioSampleRate: audioSampleRate as AgentSampleRate };
 }

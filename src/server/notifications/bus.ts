@@ -1,23 +1,17 @@
-import { ServerMessage, TypedEmitter, type IServerMessage } from '../../protocol/index.js';
+import {
+  TypedEmitter,
+  encodeNotification,
+  type NotificationName,
+  type NotificationPayloads,
+  type ServerNotification,
+} from '../../protocol/index.js';
 
-/** The server notifications a room emits (the 0.25 SDKs know every one of these). */
-export type NotificationKind =
-  | 'roomCreated'
-  | 'roomDeleted'
-  | 'roomCrashed'
-  | 'peerAdded'
-  | 'peerDeleted'
-  | 'peerConnected'
-  | 'peerDisconnected'
-  | 'peerCrashed'
-  | 'peerMetadataUpdated'
-  | 'trackAdded'
-  | 'trackRemoved'
-  | 'trackMetadataUpdated';
+/** The notifications that belong to a room (their payload carries `roomId`). */
+export type NotificationKind = {
+  [K in NotificationName]: NotificationPayloads[K] extends { roomId: string } ? K : never;
+}[NotificationName];
 
-export type NotificationBody<K extends NotificationKind> = NonNullable<IServerMessage[K]> & {
-  roomId: string;
-};
+export type NotificationBody<K extends NotificationKind> = NotificationPayloads[K];
 
 export interface Notification<K extends NotificationKind = NotificationKind> {
   readonly kind: K;
@@ -52,7 +46,8 @@ export class NotificationBus extends TypedEmitter<BusEvents> {
       roomId: body.roomId,
       body,
       webhookUrl,
-      bytes: () => (encoded ??= ServerMessage.encode({ [kind]: body }).finish()),
+      bytes: () =>
+        (encoded ??= encodeNotification({ type: kind, payload: body } as ServerNotification)),
     };
     this.emit('notification', notification as Notification);
   }

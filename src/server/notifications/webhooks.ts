@@ -144,7 +144,11 @@ class RoomQueue {
       const dropped = this.#items.shift();
       this.#owner.stats.overflowDropped += 1;
       this.#owner.log.warn(
-        { roomId: this.#roomId, dropped: dropped?.kind, capacity: this.#owner.config.queueCapacity },
+        {
+          roomId: this.#roomId,
+          dropped: dropped?.kind,
+          capacity: this.#owner.config.queueCapacity,
+        },
         'webhook queue full: dropped the oldest event',
       );
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ShoalError } from '../../protocol/index.js';
+import { ShoalError, TypedEmitter } from '../../protocol/index.js';
 import type { TokenSigner } from '../auth/index.js';
 import type { NotificationBus } from '../notifications/index.js';
 import type {
@@ -33,6 +33,17 @@ export function peerTypeNumber(type: PeerType): 1 | 2 {
   return type === 'webrtc' ? 1 : 2;
 }
 
+/** In-process changes the live media needs that are not Fishjam notifications. */
+export interface RoomServiceEvents extends Record<string, unknown[]> {
+  subscriptionsChanged: [
+    roomId: string,
+    peerId: string,
+    subscriptions: PeerRecord['subscriptions'],
+  ];
+  /** A room is being deleted: live sessions close with "Room stopped" before its peers are announced gone. */
+  roomClosing: [roomId: string];
+}
+
 /**
  * Room and peer lifecycle. Every change goes to the store first, then to the bus, so
  * notifications leave in the order the changes happened.
@@ -42,6 +53,7 @@ export class RoomService {
   readonly #bus: NotificationBus;
   readonly #tokens: TokenSigner;
   readonly #tokenTtlMs: number;
+  readonly events = new TypedEmitter<RoomServiceEvents>();
 
   constructor(options: RoomServiceOptions) {
     this.#store = options.store;
@@ -78,6 +90,7 @@ export class RoomService {
     if (!room) {
       throw roomNotFound(roomId);
     }
+    this.events.emit('roomClosing', roomId);
     for (const peer of room.peers) {
       this.#announcePeerGone(room, peer);
     }
@@ -89,10 +102,16 @@ export class RoomService {
     const room = await this.getRoom(roomId);
     const livestream = isLivestream(room.config.roomType);
     if (livestream && spec.type === 'agent') {
-      throw new ShoalError('CONFLICT', 'Request conflict: agent peers are not allowed in livestream rooms');
+      throw new ShoalError(
+        'CONFLICT',
+        'Request conflict: agent peers are not allowed in livestream rooms',
+      );
     }
     if (livestream && room.peers.some((p) => p.type === 'webrtc')) {
-      throw new ShoalError('CONFLICT', 'Request conflict: a livestream room allows one streamer peer');
+      throw new ShoalError(
+        'CONFLICT',
+        'Request conflict: a livestream room allows one streamer peer',
+      );
     }
     const peer: PeerRecord = {
       id: randomUUID(),
@@ -160,22 +179,24 @@ export class RoomService {
     if (!room.peers.some((p) => p.id === publisherId)) {
       throw peerNotFound(publisherId);
     }
-    await this.#updateExisting(roomId, subscriberId, (p) => {
+    const peer = await this.#updateExisting(roomId, subscriberId, (p) => {
       if (!p.subscriptions.peers.includes(publisherId)) {
         p.subscriptions.peers.push(publisherId);
       }
     });
+    this.events.emit('subscriptionsChanged', roomId, subscriberId, peer.subscriptions);
   }
 
   async subscribeTracks(roomId: string, subscriberId: string, trackIds: string[]): Promise<void> {
     await this.getRoom(roomId);
-    await this.#updateExisting(roomId, subscriberId, (p) => {
+    const peer = await this.#updateExisting(roomId, subscriberId, (p) => {
       for (const trackId of trackIds) {
         if (!p.subscriptions.tracks.includes(trackId)) {
           p.subscriptions.tracks.push(trackId);
         }
       }
     });
+    this.events.emit('subscriptionsChanged', roomId, subscriberId, peer.subscriptions);
   }
 
   /** Viewer or streamer token for a livestream room. */
@@ -191,7 +212,11 @@ export class RoomService {
   }
 
   /** Called by the peer and agent sockets when a socket authenticates or goes away. */
-  async setPeerStatus(roomId: string, peerId: string, status: 'connected' | 'disconnected'): Promise<void> {
+  async setPeerStatus(
+    roomId: string,
+    peerId: string,
+    status: 'connected' | 'disconnected',
+  ): Promise<void> {
     const room = await this.#store.getRoom(roomId);
     const before = room?.peers.find((p) => p.id === peerId);
     if (!room || !before || before.status === status) {
@@ -235,7 +260,12 @@ export class RoomService {
     this.#publishTrack('trackRemoved', room, peer, track);
   }
 
-  async updateTrackMetadata(roomId: string, peerId: string, trackId: string, metadata: unknown): Promise<void> {
+  async updateTrackMetadata(
+    roomId: string,
+    peerId: string,
+    trackId: string,
+    metadata: unknown,
+  ): Promise<void> {
     const { room, peer } = await this.#changeTracks(roomId, peerId, (tracks) =>
       tracks.map((t) => (t.id === trackId ? { ...t, metadata } : t)),
     );
@@ -263,7 +293,11 @@ export class RoomService {
   }
 
   /** True when a token still authenticates its peer (exists, same generation). */
-  async peerForToken(roomId: string, peerId: string, generation: number): Promise<
+  async peerForToken(
+    roomId: string,
+    peerId: string,
+    generation: number,
+  ): Promise<
     | { ok: true; room: RoomRecord; peer: PeerRecord }
     | { ok: false; reason: 'room not found' | 'peer not found' | 'invalid token' }
   > {

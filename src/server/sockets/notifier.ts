@@ -102,7 +102,10 @@ class NotifierSession {
     this.#log = log;
     this.#onClosed = onClosed;
     keepAlive(ws, options.pingIntervalMs);
-    this.#authTimer = setTimeout(() => this.close(NotifierClose.authTimeout), options.authTimeoutMs);
+    this.#authTimer = setTimeout(
+      () => this.close(NotifierClose.authTimeout),
+      options.authTimeoutMs,
+    );
     this.#authTimer.unref();
     ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('error', (err) => this.#log.debug({ err }, 'notifier socket error'));
@@ -147,7 +150,11 @@ class NotifierSession {
       return;
     }
     if (!isBinary) {
-      this.close(this.#state === 'awaitingAuth' ? NotifierClose.invalidAuthRequest : NotifierClose.notAllowed);
+      this.close(
+        this.#state === 'awaitingAuth'
+          ? NotifierClose.invalidAuthRequest
+          : NotifierClose.notAllowed,
+      );
       return;
     }
     let message: ServerMessage;
@@ -173,7 +180,8 @@ class NotifierSession {
       return;
     }
     if (variant === 'subscribeRequest' && this.#state === 'authenticated') {
-      const eventType = message.subscribeRequest?.eventType ?? EventType.EVENT_TYPE_SERVER_NOTIFICATION;
+      const eventType =
+        message.subscribeRequest?.eventType ?? EventType.EVENT_TYPE_SERVER_NOTIFICATION;
       this.#send({ subscribeResponse: { eventType } });
       if (eventType === EventType.EVENT_TYPE_SERVER_NOTIFICATION) {
         this.#state = 'subscribed';

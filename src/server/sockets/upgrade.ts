@@ -49,7 +49,9 @@ export class SocketRouter {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
-    entry.wss.handleUpgrade(request, socket, head, (ws) => entry.wss.emit('connection', ws, request));
+    entry.wss.handleUpgrade(request, socket, head, (ws) =>
+      entry.wss.emit('connection', ws, request),
+    );
   }
 
   /** Stops accepting new sockets. Live sockets belong to their handlers, which close them. */

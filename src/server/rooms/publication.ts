@@ -1,0 +1,58 @@
+import type { TrackKind } from './model.js';
+
+/** One Opus packet travelling through a room (RTP payload plus what the receivers need). */
+export interface MediaPacket {
+  readonly payload: Uint8Array;
+  /** 16-bit RTP sequence number of the publishing stream. */
+  readonly sequenceNumber: number;
+  /** RTP timestamp, 48 kHz clock. */
+  readonly timestamp: number;
+  /** `performance.now()` when the packet was due (pacer) or arrived (network): latency origin. */
+  readonly originMs: number;
+}
+
+export type PacketListener = (packet: MediaPacket) => void;
+
+/**
+ * A published track: the source side of the room's media. Producers (an agent's paced
+ * output, a WebRTC peer's incoming RTP) push packets; subscribers listen.
+ */
+export class Publication {
+  readonly trackId: string;
+  readonly peerId: string;
+  readonly kind: TrackKind;
+  /** Track metadata as the JSON string Fishjam sends (`Track.metadata`). */
+  readonly metadataJson: string;
+  readonly #listeners = new Set<PacketListener>();
+  #closed = false;
+
+  constructor(init: { trackId: string; peerId: string; kind: TrackKind; metadataJson: string }) {
+    this.trackId = init.trackId;
+    this.peerId = init.peerId;
+    this.kind = init.kind;
+    this.metadataJson = init.metadataJson;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  onPacket(listener: PacketListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  push(packet: MediaPacket): void {
+    if (this.#closed) {
+      return;
+    }
+    for (const listener of this.#listeners) {
+      listener(packet);
+    }
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#listeners.clear();
+  }
+}
