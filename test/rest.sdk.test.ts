@@ -11,7 +11,14 @@ import {
   type TrackId,
 } from '@fishjam-cloud/js-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startShoal, type RunningShoal } from './helpers/server.js';
+import {
+  eventually,
+  provideGlobalWebSocket,
+  startShoal,
+  type RunningShoal,
+} from './helpers/server.js';
+
+provideGlobalWebSocket();
 
 let shoal: RunningShoal;
 beforeAll(async () => {
@@ -104,26 +111,29 @@ describe.each([
     await fishjam.deleteRoom(room.id);
   });
 
-  it('creates agent peers with output options', async () => {
+  it('creates agent peers with output options (createAgent) and a peer_websocket_url', async () => {
     const fishjam = client();
     const room = await fishjam.createRoom({ roomType: 'audio_only' });
-    // createAgent opens the agent socket; the REST half is what this issue covers.
+    const { agent, peer } = await fishjam.createAgent(room.id, {
+      output: { audioFormat: 'pcm16', audioSampleRate: 24000 },
+      subscribeMode: 'auto',
+    });
+    expect(peer).toMatchObject({ type: 'agent', subscribeMode: 'auto' });
+    const connected = await eventually(async () => {
+      const p = (await fishjam.getRoom(room.id)).peers.find((x) => x.id === peer.id);
+      return p?.status === 'connected' ? p : undefined;
+    });
+    expect(connected.id).toBe(peer.id);
+    agent.disconnect();
+
+    // The raw REST answer carries the peer socket URL (the SDK does not surface it).
     const res = await fetch(`${fishjamId().replace(/\/$/, '')}/room/${room.id}/peer`, {
       method: 'POST',
       headers: { authorization: `Bearer ${shoal.token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        type: 'agent',
-        options: {
-          output: { audioFormat: 'pcm16', audioSampleRate: 24000 },
-          subscribeMode: 'auto',
-        },
-      }),
+      body: JSON.stringify({ type: 'webrtc', options: {} }),
     });
     expect(res.status).toBe(201);
-    const body = (await res.json()) as {
-      data: { peer: { type: string }; token: string; peer_websocket_url: string };
-    };
-    expect(body.data.peer.type).toBe('agent');
+    const body = (await res.json()) as { data: { peer_websocket_url: string } };
     expect(body.data.peer_websocket_url).toMatch(
       /^ws:\/\/127\.0\.0\.1:\d+\/socket\/peer\/websocket$/,
     );

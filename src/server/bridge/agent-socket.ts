@@ -42,6 +42,20 @@ export interface AgentSocketsOptions {
 
 type Close = readonly [number, string];
 
+export interface AgentSocketTotals {
+  sessions: number;
+  /** Room → agent frames written to agent sockets. */
+  framesToAgents: number;
+  /** Room → agent frames dropped because an agent read too slowly. */
+  framesToAgentsDropped: number;
+  outboundQueuedFrames: number;
+  /** Agent → room frames played (paced, encoded). */
+  framesPlayed: number;
+  /** Agent → room frames refused because a track's buffer was full. */
+  framesRefused: number;
+  framesInterrupted: number;
+}
+
 /** Close codes and reasons; Fishjam's where it has them (fishjam-protocol.md §3.2, §3.4). */
 export const AgentClose = {
   unauthenticated: [1000, 'unauthenticated'],
@@ -108,6 +122,31 @@ export class AgentSockets {
 
   session(peerId: string): AgentSession | undefined {
     return this.#sessions.get(peerId);
+  }
+
+  /** Totals over the live sessions, for metrics and the bench. */
+  totals(): AgentSocketTotals {
+    const totals: AgentSocketTotals = {
+      sessions: this.#sessions.size,
+      framesToAgents: 0,
+      framesToAgentsDropped: 0,
+      outboundQueuedFrames: 0,
+      framesPlayed: 0,
+      framesRefused: 0,
+      framesInterrupted: 0,
+    };
+    for (const session of this.#sessions.values()) {
+      const out = session.outbound;
+      totals.framesToAgents += out?.stats.framesSent ?? 0;
+      totals.framesToAgentsDropped += out?.stats.framesDropped ?? 0;
+      totals.outboundQueuedFrames += out?.queuedFrames ?? 0;
+      for (const track of session.tracks.values()) {
+        totals.framesPlayed += track.stats.framesPlayed;
+        totals.framesRefused += track.stats.framesDropped;
+        totals.framesInterrupted += track.stats.framesInterrupted;
+      }
+    }
+    return totals;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 export { AgentSockets, AgentSession, AgentClose } from './agent-socket.js';
-export type { AgentSocketsOptions } from './agent-socket.js';
+export type { AgentSocketTotals, AgentSocketsOptions } from './agent-socket.js';
 export { MediaClock } from './clock.js';
 export type { Tickable } from './clock.js';
 export { LatencyRecorder } from './latency.js';
