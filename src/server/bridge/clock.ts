@@ -1,29 +1,46 @@
 import { Pacer } from '../../media/rtp/index.js';
 import type { Logger } from '../logger.js';
 
-/** Anything the clock plays once per 20 ms tick. */
+/** Anything the clock plays once per 20 ms frame. */
 export interface Tickable {
   tick(tickIndex: number, dueMs: number): void;
 }
 
+export interface MediaClockOptions {
+  /** Frame period, ms. */
+  frameMs?: number;
+  /**
+   * Phases per frame: tracks are spread over this many evenly spaced sub-ticks, so the work of N
+   * tracks does not all land on one instant (which would make the last track wait for all the
+   * others). Each track still plays exactly one frame per period, at its phase.
+   */
+  phases?: number;
+}
+
 /**
- * One 20 ms pacer for every agent output track in the process, so N tracks cost one timer.
- * Runs only while at least one track is registered. A track that throws is logged and
- * removed; the others keep playing.
+ * One pacer for every agent output track in the process. Runs only while at least one track is
+ * registered. A track that throws is logged and removed; the others keep playing.
  */
 export class MediaClock {
-  readonly #tracks = new Set<Tickable>();
+  readonly #phases: Set<Tickable>[];
+  readonly #phaseOf = new Map<Tickable, number>();
   readonly #pacer: Pacer;
   readonly #log: Logger;
   #running = false;
 
-  constructor(log: Logger, intervalMs = 20) {
+  constructor(log: Logger, options: MediaClockOptions = {}) {
+    const frameMs = options.frameMs ?? 20;
+    const phases = options.phases ?? 4;
     this.#log = log.child({ component: 'clock' });
-    this.#pacer = new Pacer({ intervalMs, onTick: (tick, dueMs) => this.#tick(tick, dueMs) });
+    this.#phases = Array.from({ length: phases }, () => new Set<Tickable>());
+    this.#pacer = new Pacer({
+      intervalMs: frameMs / phases,
+      onTick: (tick, dueMs) => this.#tick(tick, dueMs),
+    });
   }
 
   get size(): number {
-    return this.#tracks.size;
+    return this.#phaseOf.size;
   }
 
   get pacer(): Pacer {
@@ -31,7 +48,17 @@ export class MediaClock {
   }
 
   add(track: Tickable): void {
-    this.#tracks.add(track);
+    if (this.#phaseOf.has(track)) {
+      return;
+    }
+    let phase = 0;
+    for (let i = 1; i < this.#phases.length; i += 1) {
+      if ((this.#phases[i] as Set<Tickable>).size < (this.#phases[phase] as Set<Tickable>).size) {
+        phase = i;
+      }
+    }
+    this.#phases[phase]?.add(track);
+    this.#phaseOf.set(track, phase);
     if (!this.#running) {
       this.#running = true;
       this.#pacer.start();
@@ -39,15 +66,21 @@ export class MediaClock {
   }
 
   remove(track: Tickable): void {
-    this.#tracks.delete(track);
-    if (this.#tracks.size === 0 && this.#running) {
+    const phase = this.#phaseOf.get(track);
+    if (phase === undefined) {
+      return;
+    }
+    this.#phases[phase]?.delete(track);
+    this.#phaseOf.delete(track);
+    if (this.#phaseOf.size === 0 && this.#running) {
       this.#running = false;
       this.#pacer.stop();
     }
   }
 
   #tick(tickIndex: number, dueMs: number): void {
-    for (const track of this.#tracks) {
+    const phase = this.#phases[tickIndex % this.#phases.length] as Set<Tickable>;
+    for (const track of phase) {
       try {
         track.tick(tickIndex, dueMs);
       } catch (err) {
@@ -58,7 +91,10 @@ export class MediaClock {
   }
 
   close(): void {
-    this.#tracks.clear();
+    for (const phase of this.#phases) {
+      phase.clear();
+    }
+    this.#phaseOf.clear();
     this.#running = false;
     this.#pacer.close();
   }
