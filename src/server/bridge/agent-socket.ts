@@ -21,7 +21,7 @@ import { keepAlive, toBytes, type SocketRoute } from '../sockets/index.js';
 import type { MediaClock } from './clock.js';
 import type { LatencyRecorder } from './latency.js';
 import { OutboundQueue } from './outbound-queue.js';
-import { AgentOutputTrack } from './output-track.js';
+import { AgentOutputTrack, type OutputTrackStats } from './output-track.js';
 
 export interface AgentSocketsOptions {
   rooms: RoomService;
@@ -82,6 +82,8 @@ export class AgentSockets {
   readonly #log: Logger;
   readonly #sessions = new Map<string, AgentSession>();
   readonly #pending = new Set<AgentSession>();
+  /** Counts of sessions that have closed, so totals() is monotonic. */
+  readonly #retired = emptyTotals();
   readonly #unsubscribe: (() => void)[];
   #closed = false;
 
@@ -124,27 +126,12 @@ export class AgentSockets {
     return this.#sessions.get(peerId);
   }
 
-  /** Totals over the live sessions, for metrics and the bench. */
+  /** Process-lifetime totals (closed sessions included; `sessions` and the queue are live). */
   totals(): AgentSocketTotals {
-    const totals: AgentSocketTotals = {
-      sessions: this.#sessions.size,
-      framesToAgents: 0,
-      framesToAgentsDropped: 0,
-      outboundQueuedFrames: 0,
-      framesPlayed: 0,
-      framesRefused: 0,
-      framesInterrupted: 0,
-    };
+    const totals = { ...this.#retired, sessions: this.#sessions.size, outboundQueuedFrames: 0 };
     for (const session of this.#sessions.values()) {
-      const out = session.outbound;
-      totals.framesToAgents += out?.stats.framesSent ?? 0;
-      totals.framesToAgentsDropped += out?.stats.framesDropped ?? 0;
-      totals.outboundQueuedFrames += out?.queuedFrames ?? 0;
-      for (const track of session.tracks.values()) {
-        totals.framesPlayed += track.stats.framesPlayed;
-        totals.framesRefused += track.stats.framesDropped;
-        totals.framesInterrupted += track.stats.framesInterrupted;
-      }
+      addSession(totals, session);
+      totals.outboundQueuedFrames += session.outbound?.queuedFrames ?? 0;
     }
     return totals;
   }
@@ -180,6 +167,7 @@ export class AgentSockets {
         if (this.#sessions.get(s.peerId) === s) {
           this.#sessions.delete(s.peerId);
         }
+        addSession(this.#retired, s);
       },
     });
     this.#pending.add(session);
@@ -190,6 +178,28 @@ export class AgentSockets {
       const peerId = (n.body as { peerId: string }).peerId;
       this.#sessions.get(peerId)?.close(AgentClose.peerRemoved, 'gone');
     }
+  }
+}
+
+function emptyTotals(): AgentSocketTotals {
+  return {
+    sessions: 0,
+    framesToAgents: 0,
+    framesToAgentsDropped: 0,
+    outboundQueuedFrames: 0,
+    framesPlayed: 0,
+    framesRefused: 0,
+    framesInterrupted: 0,
+  };
+}
+
+function addSession(totals: AgentSocketTotals, session: AgentSession): void {
+  totals.framesToAgents += session.outbound?.stats.framesSent ?? 0;
+  totals.framesToAgentsDropped += session.outbound?.stats.framesDropped ?? 0;
+  for (const track of session.trackStats()) {
+    totals.framesPlayed += track.framesPlayed;
+    totals.framesRefused += track.framesDropped;
+    totals.framesInterrupted += track.framesInterrupted;
   }
 }
 
@@ -212,6 +222,13 @@ export class AgentSession implements PcmListener {
     tracks: [],
   };
   readonly tracks = new Map<string, AgentOutputTrack>();
+  /** Summed stats of this session's tracks that are gone. */
+  readonly #endedTracks: OutputTrackStats = {
+    framesPlayed: 0,
+    framesDropped: 0,
+    framesInterrupted: 0,
+    interrupts: 0,
+  };
   /** Frames for tracks this session removed: late TrackData for them is dropped, not an error. */
   readonly #removedTrackIds = new Set<string>();
   readonly #ws: WebSocket;
@@ -478,7 +495,15 @@ export class AgentSession implements PcmListener {
     });
   }
 
+  /** Stats of every track this session has had, live and ended. */
+  trackStats(): OutputTrackStats[] {
+    return [this.#endedTracks, ...[...this.tracks.values()].map((t) => t.stats)];
+  }
+
   #dropTrack(track: AgentOutputTrack): void {
+    for (const key of Object.keys(this.#endedTracks) as (keyof OutputTrackStats)[]) {
+      this.#endedTracks[key] += track.stats[key];
+    }
     this.#options.clock.remove(track);
     this.tracks.delete(track.trackId);
     this.#media?.unpublish(track.trackId);
