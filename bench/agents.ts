@@ -102,14 +102,14 @@ async function connectAgent(
   return agent;
 }
 
-interface Pair {
+export interface Pair {
   roomId: string;
   a: RawAgent;
   b: RawAgent;
   trackId: string;
 }
 
-async function makePair(server: ServerProcess): Promise<Pair> {
+export async function makePair(server: ServerProcess): Promise<Pair> {
   const { data } = await rest<{ data: { room: { id: string } } }>(server, 'POST', '/room', {
     roomType: 'audio_only',
   });
@@ -127,7 +127,7 @@ async function makePair(server: ServerProcess): Promise<Pair> {
 }
 
 /** Streams the speech fixture in a loop, 20 ms per tick, for every pair. */
-function streamRealtime(pairs: Pair[]): () => void {
+export function streamRealtime(pairs: Pair[]): () => void {
   const speech = speechFixture(24000).samples;
   const chunk = 480;
   let offset = 0;
@@ -149,7 +149,7 @@ function streamRealtime(pairs: Pair[]): () => void {
   return () => pacer.close();
 }
 
-async function closePairs(server: ServerProcess, pairs: Pair[]): Promise<void> {
+export async function closePairs(server: ServerProcess, pairs: Pair[]): Promise<void> {
   for (const pair of pairs) {
     pair.a.ws.close();
     pair.b.ws.close();
@@ -282,7 +282,7 @@ function summary(values: number[]): { runs: number; p50Ms: number; maxMs: number
   };
 }
 
-function round(value: number, digits = 2): number {
+export function round(value: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
 }

@@ -9,6 +9,20 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { runAgentPathBench, type AgentPathResult } from './agents.js';
 import { runCodecBench, type CodecBenchResult } from './codec.js';
+import { runSoak } from './soak.js';
+
+if (process.argv.includes('--soak')) {
+  const minutes = Number(process.env['SHOAL_SOAK_MINUTES'] ?? 10);
+  const soak = await runSoak({ durationMs: minutes * 60_000 });
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(new URL('soak.json', dir), `${JSON.stringify(soak, null, 2)}\n`);
+  console.log(
+    `Soak: ${soak.pairs} agent pairs for ${soak.durationS} s — RSS growth ${soak.rssGrowthMiB} MiB ` +
+      `(${soak.rssGrowthMiBPerHour} MiB/h), drops ${soak.framesDropped}, p99 ${soak.p99FirstMs} → ${soak.p99LastMs} ms`,
+  );
+  process.exit(0);
+}
 
 const started = Date.now();
 const codec: CodecBenchResult = await runCodecBench({ frames: 2000 });
