@@ -50,6 +50,22 @@ export default tseslint.config(
     },
   },
   {
+    files: ['src/web/**'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        navigator: 'readonly',
+        EventSource: 'readonly',
+        AudioContext: 'readonly',
+        MediaStream: 'readonly',
+        HTMLElement: 'readonly',
+        MessageEvent: 'readonly',
+        URLSearchParams: 'readonly',
+      },
+    },
+  },
+  {
     // The CLI, scripts, benches and tests talk to a terminal on purpose.
     files: [
       'src/cli/**',
