@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { DEFAULT_PORT, buildServer, createLogger, defaultConfig } from '../server/index.js';
 import { formatHelp, parseIntOption, readOptions, UsageError, type OptionSpec } from './options.js';
 
@@ -35,6 +36,16 @@ export const serveOptions: readonly OptionSpec[] = [
     help: 'signs webhooks with x-fishjam-signature-256',
     secret: true,
   },
+  {
+    name: 'public-ip',
+    env: 'SHOAL_PUBLIC_IP',
+    help: 'IP address advertised in WebRTC ICE candidates (default: 127.0.0.1 on a loopback host, else every host address)',
+  },
+  {
+    name: 'rtp-port-range',
+    env: 'SHOAL_RTP_PORT_RANGE',
+    help: 'UDP ports for WebRTC media, e.g. 40000-40999 (default: any free port)',
+  },
   { name: 'log-level', env: 'SHOAL_LOG_LEVEL', help: 'pino log level', default: 'info' },
 ];
 
@@ -64,6 +75,8 @@ export async function serve(args: string[]): Promise<number> {
   const tokenTtlS = parseIntOption('token-ttl', values['token-ttl'], 1, 365 * 86400) ?? 86400;
   const logLevel = values['log-level'] ?? 'info';
   const secret = values['token-secret'];
+  const publicIp = parsePublicIp(values['public-ip']);
+  const rtpPortRange = parsePortRange(values['rtp-port-range']);
   const config = defaultConfig({
     host,
     port,
@@ -73,6 +86,7 @@ export async function serve(args: string[]): Promise<number> {
     logLevel,
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     ...(secret ? { tokenSecret: Buffer.from(secret) } : {}),
+    webrtc: { publicIp, rtpPortRange, iceTimeoutMs: 15_000 },
   });
   if (secret && secret.length < 16) {
     throw new UsageError('--token-secret must be at least 16 characters');
@@ -92,4 +106,31 @@ export async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
   return 0;
+}
+
+/** `--public-ip`: an IPv4 or IPv6 address (not a host name: it goes verbatim into ICE candidates). */
+export function parsePublicIp(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') {
+    return undefined;
+  }
+  if (isIP(value) === 0) {
+    throw new UsageError(`--public-ip must be an IP address, got "${value}"`);
+  }
+  return value;
+}
+
+/** `--rtp-port-range A-B`: 1024 ≤ A < B ≤ 65535. */
+export function parsePortRange(value: string | undefined): [number, number] | undefined {
+  if (value === undefined || value === '') {
+    return undefined;
+  }
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(value.trim());
+  const low = Number(match?.[1]);
+  const high = Number(match?.[2]);
+  if (!match || low < 1024 || high > 65535 || low >= high) {
+    throw new UsageError(
+      `--rtp-port-range must be A-B with 1024 <= A < B <= 65535, got "${value}"`,
+    );
+  }
+  return [low, high];
 }

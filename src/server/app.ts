@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './logger.js';
 import { NotificationBus, WebhookDispatcher } from './notifications/index.js';
 import { MediaRouter, MemoryRoomStore, RoomService, type RoomStore } from './rooms/index.js';
 import { NotifierSockets, SocketRouter, type SocketRoute } from './sockets/index.js';
+import { PeerSockets } from './webrtc/index.js';
 
 export interface ShoalServerDeps {
   log?: Logger;
@@ -29,8 +30,11 @@ export class ShoalServer {
   readonly media: MediaRouter;
   readonly clock: MediaClock;
   readonly agents: AgentSockets;
+  readonly peers: PeerSockets;
   /** Server-internal media latency: frame due (pacer) or arrived → written to a socket. */
   readonly latency = new LatencyRecorder();
+  /** RTP-out latency: packet arrived (another peer) or due (agent pacer) → sent to a WebRTC peer. */
+  readonly rtpLatency = new LatencyRecorder();
   #sockets: SocketRouter | undefined;
   #state: 'idle' | 'ready' | 'draining' | 'closed' = 'idle';
   #closing: Promise<void> | undefined;
@@ -78,6 +82,22 @@ export class ShoalServer {
       trackBufferMs: config.media.agentTrackBufferMs,
       opusComplexity: config.media.opusComplexity,
     });
+    this.peers = new PeerSockets({
+      rooms: this.rooms,
+      tokens: this.rooms.tokens,
+      bus: this.bus,
+      media: this.media,
+      rtpLatency: this.rtpLatency,
+      log: this.log,
+      pingIntervalMs: config.wsPingIntervalMs,
+      authTimeoutMs: config.wsAuthTimeoutMs,
+      ice: {
+        host: config.host,
+        publicIp: config.webrtc.publicIp,
+        rtpPortRange: config.webrtc.rtpPortRange,
+      },
+      iceTimeoutMs: config.webrtc.iceTimeoutMs,
+    });
     this.http = this.#buildHttp();
   }
 
@@ -115,7 +135,7 @@ export class ShoalServer {
 
   /** Socket endpoints; later media planes add theirs here. */
   #socketRoutes(): SocketRoute[] {
-    return [this.notifier.route(), this.agents.route()];
+    return [this.notifier.route(), this.agents.route(), this.peers.route()];
   }
 
   /** Binds the port; resolves with the address once `/health` answers 200. */
@@ -141,6 +161,7 @@ export class ShoalServer {
     this.#state = 'draining';
     this.#sockets?.close();
     this.notifier.close();
+    this.peers.close();
     this.agents.close();
     this.clock.close();
     this.media.close();

@@ -25,6 +25,22 @@ export interface ServerConfig {
   drainTimeoutMs: number;
   logLevel: string;
   media: MediaConfig;
+  webrtc: WebrtcConfig;
+}
+
+export interface WebrtcConfig {
+  /**
+   * The one address put in ICE candidates. Default: 127.0.0.1 when the server listens on
+   * loopback (a local browser connects with no setup), otherwise every host address.
+   */
+  publicIp: string | undefined;
+  /** UDP ports for ICE/RTP, inclusive (`A-B`, A < B). Default: any free port. */
+  rtpPortRange: [number, number] | undefined;
+  /**
+   * A peer whose media path is silent this long (no STUN, DTLS, RTP or RTCP from it), or that
+   * has not connected this long after its answer, is disconnected and its resources freed.
+   */
+  iceTimeoutMs: number;
 }
 
 export interface MediaConfig {
@@ -76,6 +92,12 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
       agentTrackBufferMs: 10 * 60_000,
       opusComplexity: 5,
       ...overrides.media,
+    },
+    webrtc: {
+      publicIp: undefined,
+      rtpPortRange: undefined,
+      iceTimeoutMs: 15_000,
+      ...overrides.webrtc,
     },
   };
 }

@@ -8,4 +8,4 @@ export type { MediaPacket, PacketListener } from './publication.js';
 export { AgentTap } from './agent-tap.js';
 export type { PcmSink, TapStats } from './agent-tap.js';
 export { MediaRouter, RoomMedia } from './room-media.js';
-export type { PcmListener } from './room-media.js';
+export type { MediaRouterEvents, PcmListener } from './room-media.js';

@@ -9,6 +9,8 @@ export interface MediaPacket {
   readonly timestamp: number;
   /** `performance.now()` when the packet was due (pacer) or arrived (network): latency origin. */
   readonly originMs: number;
+  /** RTP marker bit: first packet of a talk spurt (audio), last packet of a frame (video). */
+  readonly marker?: boolean;
 }
 
 export type PacketListener = (packet: MediaPacket) => void;
@@ -21,8 +23,14 @@ export class Publication {
   readonly trackId: string;
   readonly peerId: string;
   readonly kind: TrackKind;
-  /** Track metadata as the JSON string Fishjam sends (`Track.metadata`). */
-  readonly metadataJson: string;
+  /**
+   * While true (a client set track metadata `paused`), pushed packets are dropped: nobody hears
+   * a muted track, even if its sender keeps sending.
+   */
+  paused = false;
+  /** Asks the producer for a key frame (video from a WebRTC peer); undefined when it cannot. */
+  requestKeyframe: (() => void) | undefined;
+  #metadataJson: string;
   readonly #listeners = new Set<PacketListener>();
   #closed = false;
 
@@ -30,7 +38,17 @@ export class Publication {
     this.trackId = init.trackId;
     this.peerId = init.peerId;
     this.kind = init.kind;
-    this.metadataJson = init.metadataJson;
+    this.#metadataJson = init.metadataJson;
+  }
+
+  /** Track metadata as the JSON string Fishjam sends (`Track.metadata`). */
+  get metadataJson(): string {
+    return this.#metadataJson;
+  }
+
+  /** New track metadata (a client's update_track_metadata). */
+  updateMetadata(metadataJson: string): void {
+    this.#metadataJson = metadataJson;
   }
 
   get closed(): boolean {
@@ -43,7 +61,7 @@ export class Publication {
   }
 
   push(packet: MediaPacket): void {
-    if (this.#closed) {
+    if (this.#closed || this.paused) {
       return;
     }
     for (const listener of this.#listeners) {
@@ -53,6 +71,7 @@ export class Publication {
 
   close(): void {
     this.#closed = true;
+    this.requestKeyframe = undefined;
     this.#listeners.clear();
   }
 }

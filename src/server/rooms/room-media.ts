@@ -1,3 +1,4 @@
+import { TypedEmitter } from '../../protocol/index.js';
 import type { Logger } from '../logger.js';
 import { AgentTap, type PcmSink } from './agent-tap.js';
 import type { SubscribeMode } from './model.js';
@@ -9,6 +10,12 @@ export interface PcmListener extends PcmSink {
   subscriptions: { peers: readonly string[]; tracks: readonly string[] };
   /** Told how many tracks it hears whenever that changes. */
   hearing(trackCount: number): void;
+}
+
+/** Tracks coming and going in any room, for WebRTC sessions that renegotiate on them. */
+export interface MediaRouterEvents extends Record<string, unknown[]> {
+  published: [roomId: string, publication: Publication];
+  unpublished: [roomId: string, publication: Publication];
 }
 
 /**
@@ -23,11 +30,13 @@ export class RoomMedia {
   readonly #publications = new Map<string, Publication>();
   readonly #taps = new Map<string, AgentTap>();
   readonly #listeners = new Map<string, PcmListener>();
+  readonly #events: TypedEmitter<MediaRouterEvents> | undefined;
   #closed = false;
 
-  constructor(roomId: string, log: Logger) {
+  constructor(roomId: string, log: Logger, events?: TypedEmitter<MediaRouterEvents>) {
     this.roomId = roomId;
     this.#log = log.child({ roomId });
+    this.#events = events;
   }
 
   get publications(): ReadonlyMap<string, Publication> {
@@ -40,6 +49,7 @@ export class RoomMedia {
     }
     this.#publications.set(publication.trackId, publication);
     this.#rewire();
+    this.#events?.emit('published', this.roomId, publication);
   }
 
   unpublish(trackId: string): void {
@@ -52,6 +62,7 @@ export class RoomMedia {
     this.#taps.delete(trackId);
     publication.close();
     this.#rewire();
+    this.#events?.emit('unpublished', this.roomId, publication);
   }
 
   addListener(listener: PcmListener): void {
@@ -131,17 +142,21 @@ export class RoomMedia {
 
 /** Every room's live media, created on first use and closed with the room. */
 export class MediaRouter {
+  /** Publish / unpublish in every room, in order; a throwing listener is logged, not fatal. */
+  readonly events = new TypedEmitter<MediaRouterEvents>();
   readonly #rooms = new Map<string, RoomMedia>();
   readonly #log: Logger;
 
   constructor(log: Logger) {
     this.#log = log.child({ component: 'media' });
+    this.events.onListenerError = (err, event) =>
+      this.#log.error({ err, event }, 'media event listener failed');
   }
 
   room(roomId: string): RoomMedia {
     let media = this.#rooms.get(roomId);
     if (!media) {
-      media = new RoomMedia(roomId, this.#log);
+      media = new RoomMedia(roomId, this.#log, this.events);
       this.#rooms.set(roomId, media);
     }
     return media;
@@ -165,5 +180,6 @@ export class MediaRouter {
       media.close();
     }
     this.#rooms.clear();
+    this.events.removeAllListeners();
   }
 }

@@ -275,11 +275,23 @@ export class RoomService {
     }
   }
 
-  async updateClientMetadata(roomId: string, peerId: string, metadata: unknown): Promise<void> {
+  /**
+   * Records the metadata a client sent (`connect`, `update_endpoint_metadata`). Only an update
+   * is announced (peerMetadataUpdated); the metadata given at join is not.
+   */
+  async updateClientMetadata(
+    roomId: string,
+    peerId: string,
+    metadata: unknown,
+    options: { notify?: boolean } = {},
+  ): Promise<void> {
     const room = await this.getRoom(roomId);
     const peer = await this.#updateExisting(roomId, peerId, (p) => {
       p.clientMetadata = metadata;
     });
+    if (options.notify === false) {
+      return;
+    }
     this.#bus.publish(
       'peerMetadataUpdated',
       {
