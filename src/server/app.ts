@@ -5,7 +5,10 @@ import { AgentSockets, LatencyRecorder, MediaClock } from './bridge/index.js';
 import type { ServerConfig } from './config.js';
 import { installErrorHandling, restRoutes } from './http/index.js';
 import { createLogger, type Logger } from './logger.js';
-import { NotificationBus, WebhookDispatcher } from './notifications/index.js';
+import { roomManagerRoutes, type RoomManagerOptions } from './http/room-manager.js';
+import { staticRoutes } from './http/static.js';
+import { ServerMetrics } from './metrics.js';
+import { LiveFeed, NotificationBus, WebhookDispatcher } from './notifications/index.js';
 import { MediaRouter, MemoryRoomStore, RoomService, type RoomStore } from './rooms/index.js';
 import { NotifierSockets, SocketRouter, type SocketRoute } from './sockets/index.js';
 import { PeerSockets } from './webrtc/index.js';
@@ -13,6 +16,17 @@ import { PeerSockets } from './webrtc/index.js';
 export interface ShoalServerDeps {
   log?: Logger;
   store?: RoomStore;
+  /** Demo mode: the page, the sandbox room manager and the live event feed. Off by default. */
+  demo?: DemoOptions;
+}
+
+export interface DemoOptions {
+  /** Folder of the built demo page (dist/web). */
+  webRoot: string;
+  /** What `GET /demo/config` tells the page about the agents it can pick. */
+  agents: { name: string; label: string; available: boolean; reason?: string }[];
+  /** Called when the room manager created a peer (e.g. to put the chosen agent in the room). */
+  onPeerCreated?: RoomManagerOptions['onPeerCreated'];
 }
 
 /**
@@ -35,6 +49,10 @@ export class ShoalServer {
   readonly latency = new LatencyRecorder();
   /** RTP-out latency: packet arrived (another peer) or due (agent pacer) → sent to a WebRTC peer. */
   readonly rtpLatency = new LatencyRecorder();
+  /** Live per-room events for front ends (captions, agent state); served in demo mode. */
+  readonly feed = new LiveFeed();
+  readonly metrics: ServerMetrics;
+  readonly #demo: DemoOptions | undefined;
   #sockets: SocketRouter | undefined;
   #state: 'idle' | 'ready' | 'draining' | 'closed' = 'idle';
   #closing: Promise<void> | undefined;
@@ -98,6 +116,23 @@ export class ShoalServer {
       },
       iceTimeoutMs: config.webrtc.iceTimeoutMs,
     });
+    this.metrics = new ServerMetrics({
+      rooms: async () => {
+        const rooms = await this.rooms.listRooms();
+        const peers = rooms.flatMap((r) => r.peers);
+        return {
+          rooms: rooms.length,
+          peers: peers.length,
+          connectedPeers: peers.filter((p) => p.status === 'connected').length,
+        };
+      },
+      agents: () => this.agents.totals(),
+      webhooks: () => ({ ...this.webhooks.stats, queued: this.webhooks.queuedEvents }),
+      notifierSessions: () => this.notifier.sessionCount,
+    });
+    this.latency.onRecord = (ms) => this.metrics.agentLatency.observe(ms / 1000);
+    this.rtpLatency.onRecord = (ms) => this.metrics.rtpLatency.observe(ms / 1000);
+    this.#demo = deps.demo;
     this.http = this.#buildHttp();
   }
 
@@ -130,6 +165,25 @@ export class ShoalServer {
     });
     app.register(rest);
     app.register(rest, { prefix: '/api/v1/connect/:fishjamId' });
+    app.get('/metrics', async (_request, reply) =>
+      reply.header('content-type', this.metrics.contentType()).send(await this.metrics.render()),
+    );
+    const demo = this.#demo;
+    if (demo) {
+      app.register(
+        roomManagerRoutes({
+          rooms: this.rooms,
+          publicWsUrl: `${publicUrl.protocol === 'https:' ? 'wss:' : 'ws:'}//${publicUrl.host}`,
+          onPeerCreated: demo.onPeerCreated,
+        }),
+      );
+      app.get('/demo/config', async () => ({ agents: demo.agents }));
+      app.get<{ Params: { roomId: string } }>('/live/:roomId/events', (request, reply) => {
+        reply.hijack();
+        this.feed.subscribe(request.params.roomId, reply.raw);
+      });
+      app.register(staticRoutes(demo.webRoot));
+    }
     return app;
   }
 
@@ -161,6 +215,7 @@ export class ShoalServer {
     this.#state = 'draining';
     this.#sockets?.close();
     this.notifier.close();
+    this.feed.close();
     this.peers.close();
     this.agents.close();
     this.clock.close();

@@ -29,15 +29,25 @@ export interface MetricSources {
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  readonly mediaLatency: Histogram;
+  /** Room → agent: frame due (agent pacer) or packet arrived → TrackData written. */
+  readonly agentLatency: Histogram;
+  /** Room → WebRTC peer: packet arrived or frame due → RTP written. */
+  readonly rtpLatency: Histogram;
 
   constructor(sources: MetricSources) {
     const registry = this.registry;
-    collectDefaultMetrics({ register: registry, prefix: 'shoal_process_' });
-    this.mediaLatency = new Histogram({
-      name: 'shoal_media_latency_seconds',
-      help: 'Server-internal media latency: frame due (pacer) or packet arrived → written to a socket',
-      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25],
+    collectDefaultMetrics({ register: registry, prefix: 'shoal_' });
+    const buckets = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25];
+    this.agentLatency = new Histogram({
+      name: 'shoal_agent_frame_latency_seconds',
+      help: 'Server-internal latency to agents: frame due (pacer) or packet arrived → TrackData written',
+      buckets,
+      registers: [registry],
+    });
+    this.rtpLatency = new Histogram({
+      name: 'shoal_rtp_out_latency_seconds',
+      help: 'Server-internal latency to WebRTC peers: packet arrived or frame due → RTP written',
+      buckets,
       registers: [registry],
     });
     const gauge = (name: string, help: string, read: () => number | Promise<number>): void => {

@@ -5,6 +5,7 @@ import {
   defaultConfig,
   type ServerConfig,
   type ShoalServer,
+  type ShoalServerDeps,
 } from '../../src/server/index.js';
 
 // The official SDKs use the global WebSocket (Node 22+); Node 20 needs one provided.
@@ -22,11 +23,14 @@ export interface RunningShoal {
   close(): Promise<void>;
 }
 
-export async function startShoal(overrides: Partial<ServerConfig> = {}): Promise<RunningShoal> {
+export async function startShoal(
+  overrides: Partial<ServerConfig> = {},
+  deps: Omit<ShoalServerDeps, 'log'> = {},
+): Promise<RunningShoal> {
   const token = 'test-management-token';
   const server = buildServer(
     defaultConfig({ host: '127.0.0.1', port: 0, managementToken: token, ...overrides }),
-    { log: pino({ level: process.env['SHOAL_TEST_LOG'] ?? 'silent' }) },
+    { log: pino({ level: process.env['SHOAL_TEST_LOG'] ?? 'silent' }), ...deps },
   );
   const { port } = await server.listen();
   const origin = `http://127.0.0.1:${port}`;

@@ -7,12 +7,15 @@ export class LatencyRecorder {
   #count = 0;
   #next = 0;
   total = 0;
+  /** Also told every sample (the Prometheus histogram). */
+  onRecord: ((ms: number) => void) | undefined;
 
   constructor(capacity = 65_536) {
     this.#samples = new Float64Array(capacity);
   }
 
   record(ms: number): void {
+    this.onRecord?.(ms);
     this.#samples[this.#next] = ms;
     this.#next = (this.#next + 1) % this.#samples.length;
     this.#count = Math.min(this.#count + 1, this.#samples.length);
