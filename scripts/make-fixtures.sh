@@ -9,3 +9,10 @@ sox /tmp/shoal-speech-raw.wav -r 24000 -c 1 -b 16 -e signed-integer speech-24k.w
 sox /tmp/shoal-speech-raw.wav -r 16000 -c 1 -b 16 -e signed-integer speech-16k.wav
 sox /tmp/shoal-speech-raw.wav -r 48000 -c 1 -b 16 -e signed-integer speech-48k.wav
 rm -f /tmp/shoal-speech-raw.wav
+
+# A second speaker (another voice and text) for multi-party tests.
+text2="$(cat speech2.txt)"
+espeak-ng -v en-us+f3 -s 160 -w /tmp/shoal-speech2-raw.wav "$text2"
+sox /tmp/shoal-speech2-raw.wav -r 24000 -c 1 -b 16 -e signed-integer speech2-24k.wav
+sox /tmp/shoal-speech2-raw.wav -r 16000 -c 1 -b 16 -e signed-integer speech2-16k.wav
+rm -f /tmp/shoal-speech2-raw.wav

@@ -69,7 +69,7 @@ afterEach(async () => {
 
 async function shoalWith(overrides: Parameters<typeof startShoal>[0] = {}): Promise<RunningShoal> {
   const shoal = await startShoal({
-    webhook: { queueCapacity: 64, maxRetries: 4, retryBaseDelayMs: 20, requestTimeoutMs: 300 },
+    webhook: { queueCapacity: 64, maxRetries: 4, retryBaseDelayMs: 20, requestTimeoutMs: 3000 },
     ...overrides,
   });
   cleanups.push(() => shoal.close());

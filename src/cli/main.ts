@@ -1,3 +1,4 @@
+import { agent } from './agent.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { UsageError } from './options.js';
 
@@ -8,6 +9,7 @@ server-side AI agents.
 
 Commands:
   serve     run the room server (${SERVE_USAGE})
+  agent     run a ready agent in rooms: echo, transcriber, assistant
 
 Run "shoal <command> --help" for a command's options.
 `;
@@ -18,6 +20,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'serve':
         return await serve(rest);
+      case 'agent':
+        return await agent(rest);
       case undefined:
       case '--help':
       case '-h':

@@ -18,6 +18,11 @@ export const ErrorCodes = {
   INVALID_AUDIO: { status: 400, retryable: false },
   CLOSED: { status: 500, retryable: false },
   INTERNAL: { status: 500, retryable: true },
+  /** A provider (STT, LLM, TTS, realtime model) failed or spoke garbage. */
+  PROVIDER_FAILED: { status: 502, retryable: true },
+  /** An agent's own handler threw; only its session ends. */
+  HANDLER_FAILED: { status: 500, retryable: false },
+  TIMEOUT: { status: 504, retryable: true },
 } as const satisfies Record<string, { status: number; retryable: boolean }>;
 
 export type ErrorCode = keyof typeof ErrorCodes;

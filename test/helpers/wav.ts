@@ -50,3 +50,13 @@ export function speechFixture(rateHz: 16000 | 24000 | 48000): Wav {
 export function toBytes(samples: Int16Array): Uint8Array {
   return new Uint8Array(samples.buffer, samples.byteOffset, samples.byteLength);
 }
+
+/** The second speaker's fixture (another voice and text: fixtures/speech2.txt) at 16 or 24 kHz. */
+export function speech2Fixture(rateHz: 16000 | 24000): Wav {
+  return readWav(fixturePath(`speech2-${rateHz / 1000}k.wav`));
+}
+
+/** The text of a fixture (`speech.txt`, `speech2.txt`). */
+export function fixtureText(name: 'speech.txt' | 'speech2.txt'): string {
+  return readFileSync(fixturePath(name), 'utf8').trim();
+}
