@@ -1,7 +1,8 @@
 import { FishjamClient } from '@fishjam-cloud/js-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { echoAgent } from '../agents/echo/index.js';
-import { AgentHost, initResamplers } from '../src/agent/index.js';
+import { AgentHost, defineAgent, initResamplers } from '../src/agent/index.js';
+import { ShoalError } from '../src/protocol/index.js';
 import { bestLagCorrelation, envelope } from '../src/media/pcm/index.js';
 import { listeningAgent } from './helpers/agents.js';
 import { WebrtcTestClient } from './helpers/webrtc-client.js';
@@ -93,6 +94,31 @@ describe('agent host', () => {
     await fishjam.deleteRoom(audio.id);
     await fishjam.deleteRoom(conference.id);
   }, 30_000);
+
+  it('one agent whose prepare() fails never blocks the others; it is retried at its next join', async () => {
+    let attempts = 0;
+    const broken = defineAgent({
+      name: 'broken',
+      async prepare() {
+        attempts += 1;
+        throw new ShoalError('PROVIDER_FAILED', 'model files missing');
+      },
+      async run() {},
+    });
+    const host = new AgentHost({
+      serverUrl: shoal.origin,
+      managementToken: shoal.token,
+      agents: [broken, echoAgent()],
+    });
+    const room = await fishjam.createRoom({ roomType: 'audio_only' });
+    await expect(host.join(room.id, 'broken')).rejects.toThrow('model files missing');
+    const echo = await host.join(room.id, 'echo');
+    expect(echo.closed).toBe(false);
+    await expect(host.join(room.id, 'broken')).rejects.toThrow('model files missing');
+    expect(attempts).toBe(2);
+    await host.close();
+    await fishjam.deleteRoom(room.id);
+  });
 
   it('enforces its session limit, refuses unknown agents and double joins, and drains', async () => {
     const host = new AgentHost({

@@ -3,17 +3,14 @@
  * official @fishjam-cloud/ts-client 0.25.1 against Shoal, with a fake microphone playing the
  * speech fixture. Fails (never skips) when Chromium is missing.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FishjamClient, FishjamWSNotifier } from '@fishjam-cloud/js-server-sdk';
 import { build } from 'esbuild';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listeningAgent, samplesOf } from './helpers/agents.js';
+import { launchChromium } from './helpers/chromium.js';
 import { fixtureCorrelation } from './helpers/audio.js';
 import {
   eventually,
@@ -25,14 +22,11 @@ import { fixturePath, speechFixture, toBytes } from './helpers/wav.js';
 
 provideGlobalWebSocket();
 
-const CHROMIUM = process.env['SHOAL_CHROMIUM'] ?? '/usr/bin/chromium';
-
 let shoal: RunningShoal;
 let fishjam: FishjamClient;
 let statics: Server;
 let pageUrl: string;
-let context: BrowserContext;
-let profileDir: string;
+let browser: Awaited<ReturnType<typeof launchChromium>> | undefined;
 
 interface InboundAudio {
   mid: string;
@@ -89,51 +83,27 @@ beforeAll(async () => {
   const address = statics.address();
   pageUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/`;
 
-  if (!existsSync(CHROMIUM)) {
+  try {
+    browser = await launchChromium(fixturePath('speech-48k.wav'));
+  } catch (err) {
     // Every test then fails (never skips): the browser path is part of the product.
-    missingBrowser = new Error(
-      `Chromium not found at ${CHROMIUM}: install it (apt-get install chromium) or set SHOAL_CHROMIUM`,
-    );
-    return;
+    missingBrowser = err as Error;
   }
-  profileDir = await mkdtemp(join(tmpdir(), 'shoal-chromium-'));
-  context = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-      `--use-file-for-fake-audio-capture=${fixturePath('speech-48k.wav')}`,
-      '--allow-loopback-in-peer-connection',
-      '--autoplay-policy=no-user-gesture-required',
-    ],
-  });
 }, 30_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   if (statics) {
     await new Promise((resolve) => statics.close(resolve));
   }
   await shoal?.close();
-  if (profileDir) {
-    await rm(profileDir, { recursive: true, force: true });
-  }
 });
 
 async function openPage(): Promise<Page> {
   if (missingBrowser) {
     throw missingBrowser;
   }
-  const page = await context.newPage();
+  const page = await (browser as { context: BrowserContext }).context.newPage();
   await page.goto(pageUrl);
   await page.waitForFunction(() => 'shoal' in window, undefined, { timeout: 10_000 });
   return page;

@@ -69,7 +69,7 @@ describe('demo mode', () => {
       {},
       {
         demo: {
-          webRoot,
+          webRoot: `${webRoot}/`,
           agents: [{ name: 'echo', label: 'Echo', available: true }],
           onPeerCreated: ({ roomName, query }) => {
             created.push({ roomName, agent: query['agent'] });
@@ -87,6 +87,7 @@ describe('demo mode', () => {
       expect((await fetch(`${shoal.origin}/assets/..%2f..%2fetc%2fpasswd`)).status).toBe(404);
       expect(await (await fetch(`${shoal.origin}/demo/config`)).json()).toEqual({
         agents: [{ name: 'echo', label: 'Echo', available: true }],
+        phrases: null,
       });
 
       const first = (await (

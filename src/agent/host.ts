@@ -58,6 +58,7 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
   readonly #rootLog: Logger;
   readonly #options: AgentHostOptions;
   readonly #definitions = new Map<string, AgentDefinition>();
+  readonly #prepared = new Map<string, Promise<void>>();
   readonly #entries = new Map<string, Entry>();
   readonly #pending = new Map<string, Promise<AgentSession>>();
   readonly #rules: DispatchRule[] = [];
@@ -93,17 +94,28 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     return this.#draining;
   }
 
-  /** Checks the management token (UnauthorizedError), loads resamplers, prepares the agents. */
+  /**
+   * Checks the management token (UnauthorizedError) and loads resamplers. Each agent's
+   * `prepare()` runs at its first join, so one agent that cannot start never blocks the others.
+   */
   start(): Promise<void> {
     this.#started ??= (async () => {
       await this.client.checkCredentials();
       await initResamplers();
-      for (const d of this.#definitions.values()) {
-        await d.prepare?.();
-      }
       this.log.info({ agents: [...this.#definitions.keys()] }, 'agent host started');
     })();
     return this.#started;
+  }
+
+  /** Runs a definition's `prepare()` once; a failure is retried at the next join. */
+  #prepare(definition: AgentDefinition): Promise<void> {
+    let prepared = this.#prepared.get(definition.name);
+    if (!prepared) {
+      prepared = Promise.resolve(definition.prepare?.());
+      this.#prepared.set(definition.name, prepared);
+      prepared.catch(() => this.#prepared.delete(definition.name));
+    }
+    return prepared;
   }
 
   /** Live sessions. */
@@ -222,6 +234,7 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
 
   async #start(roomId: string, definition: AgentDefinition): Promise<AgentSession> {
     await this.start();
+    await this.#prepare(definition);
     const inputSampleRateHz = definition.inputSampleRateHz ?? 16000;
     const { peer, token } = await this.client.createAgentPeer(roomId, {
       output: { audioFormat: 'pcm16', audioSampleRate: inputSampleRateHz },

@@ -1,4 +1,5 @@
 import { agent } from './agent.js';
+import { demo } from './demo.js';
 import { serve, SERVE_USAGE } from './serve.js';
 import { UsageError } from './options.js';
 
@@ -10,6 +11,7 @@ server-side AI agents.
 Commands:
   serve     run the room server (${SERVE_USAGE})
   agent     run a ready agent in rooms: echo, transcriber, assistant
+  demo      the server with the demo page and embedded agents (what npm start runs)
 
 Run "shoal <command> --help" for a command's options.
 `;
@@ -22,6 +24,8 @@ export async function main(argv: string[]): Promise<number> {
         return await serve(rest);
       case 'agent':
         return await agent(rest);
+      case 'demo':
+        return await demo(rest);
       case undefined:
       case '--help':
       case '-h':

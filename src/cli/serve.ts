@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { DEFAULT_PORT, buildServer, createLogger, defaultConfig } from '../server/index.js';
+import {
+  DEFAULT_PORT,
+  buildServer,
+  createLogger,
+  defaultConfig,
+  type Logger,
+  type ServerConfig,
+} from '../server/index.js';
 import { formatHelp, parseIntOption, readOptions, UsageError, type OptionSpec } from './options.js';
 
 export const serveOptions: readonly OptionSpec[] = [
@@ -59,6 +66,16 @@ export async function serve(args: string[]): Promise<number> {
     );
     return 0;
   }
+  const config = serverConfigFrom(values);
+  const log = createLogger(config.logLevel);
+  const server = buildServer(config, { log });
+  await server.listen();
+  await untilSignal(log, () => server.close());
+  return 0;
+}
+
+/** Server configuration from parsed `serve` options (also used by `shoal demo`). */
+export function serverConfigFrom(values: Record<string, string | undefined>): ServerConfig {
   let managementToken = values['management-token'];
   if (!managementToken) {
     if (process.env['NODE_ENV'] === 'production') {
@@ -73,31 +90,33 @@ export async function serve(args: string[]): Promise<number> {
   const port = parseIntOption('port', values['port'], 0, 65535) ?? DEFAULT_PORT;
   const host = values['host'] ?? '0.0.0.0';
   const tokenTtlS = parseIntOption('token-ttl', values['token-ttl'], 1, 365 * 86400) ?? 86400;
-  const logLevel = values['log-level'] ?? 'info';
   const secret = values['token-secret'];
-  const publicIp = parsePublicIp(values['public-ip']);
-  const rtpPortRange = parsePortRange(values['rtp-port-range']);
-  const config = defaultConfig({
+  if (secret && secret.length < 16) {
+    throw new UsageError('--token-secret must be at least 16 characters');
+  }
+  return defaultConfig({
     host,
     port,
     managementToken,
     tokenTtlMs: tokenTtlS * 1000,
     webhookSecret: values['webhook-secret'],
-    logLevel,
+    logLevel: values['log-level'] ?? 'info',
     ...(values['public-url'] ? { publicUrl: values['public-url'] } : {}),
     ...(secret ? { tokenSecret: Buffer.from(secret) } : {}),
-    webrtc: { publicIp, rtpPortRange, iceTimeoutMs: 15_000 },
+    webrtc: {
+      publicIp: parsePublicIp(values['public-ip']),
+      rtpPortRange: parsePortRange(values['rtp-port-range']),
+      iceTimeoutMs: 15_000,
+    },
   });
-  if (secret && secret.length < 16) {
-    throw new UsageError('--token-secret must be at least 16 characters');
-  }
-  const log = createLogger(logLevel);
-  const server = buildServer(config, { log });
-  await server.listen();
+}
+
+/** Resolves after SIGTERM or SIGINT, once `drain` has finished (or failed, logged). */
+export async function untilSignal(log: Logger, drain: () => Promise<void>): Promise<void> {
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log.info({ component: 'server', signal }, 'draining');
-      server.close().then(resolve, (err: unknown) => {
+      drain().then(resolve, (err: unknown) => {
         log.error({ err }, 'error while draining');
         resolve();
       });
@@ -105,7 +124,6 @@ export async function serve(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
-  return 0;
 }
 
 /** `--public-ip`: an IPv4 or IPv6 address (not a host name: it goes verbatim into ICE candidates). */

@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { initResamplers } from '../media/pcm/index.js';
 import { TokenSigner } from './auth/index.js';
 import { AgentSockets, LatencyRecorder, MediaClock } from './bridge/index.js';
-import type { ServerConfig } from './config.js';
+import { defaultPublicUrl, type ServerConfig } from './config.js';
 import { installErrorHandling, restRoutes } from './http/index.js';
 import { createLogger, type Logger } from './logger.js';
 import { roomManagerRoutes, type RoomManagerOptions } from './http/room-manager.js';
@@ -25,6 +25,8 @@ export interface DemoOptions {
   webRoot: string;
   /** What `GET /demo/config` tells the page about the agents it can pick. */
   agents: { name: string; label: string; available: boolean; reason?: string }[];
+  /** Phrases the offline recogniser knows, shown on the page (absent: open vocabulary). */
+  phrases?: string[];
   /** Called when the room manager created a peer (e.g. to put the chosen agent in the room). */
   onPeerCreated?: RoomManagerOptions['onPeerCreated'];
 }
@@ -136,6 +138,16 @@ export class ShoalServer {
     this.http = this.#buildHttp();
   }
 
+  /** The configured public URL, or `http://<host>:<bound port>`. */
+  get publicUrl(): string {
+    if (this.config.publicUrl) {
+      return this.config.publicUrl;
+    }
+    const address = this.http.server.address();
+    const port = typeof address === 'object' && address ? address.port : this.config.port;
+    return defaultPublicUrl(this.config.host, port);
+  }
+
   get state(): 'idle' | 'ready' | 'draining' | 'closed' {
     return this.#state;
   }
@@ -156,12 +168,15 @@ export class ShoalServer {
         ? { status: 'ok' }
         : reply.code(503).send({ errors: `server is ${this.#state}` }),
     );
-    const publicUrl = new URL(this.config.publicUrl);
+    const publicWsUrl = (): string => {
+      const url = new URL(this.publicUrl);
+      return `${url.protocol === 'https:' ? 'wss:' : 'ws:'}//${url.host}`;
+    };
     const rest = restRoutes({
       rooms: this.rooms,
       managementToken: this.config.managementToken,
-      publicWsUrl: `${publicUrl.protocol === 'https:' ? 'wss:' : 'ws:'}//${publicUrl.host}`,
-      publicAddress: publicUrl.host,
+      publicWsUrl,
+      publicAddress: () => new URL(this.publicUrl).host,
     });
     app.register(rest);
     app.register(rest, { prefix: '/api/v1/connect/:fishjamId' });
@@ -173,11 +188,11 @@ export class ShoalServer {
       app.register(
         roomManagerRoutes({
           rooms: this.rooms,
-          publicWsUrl: `${publicUrl.protocol === 'https:' ? 'wss:' : 'ws:'}//${publicUrl.host}`,
+          publicWsUrl,
           onPeerCreated: demo.onPeerCreated,
         }),
       );
-      app.get('/demo/config', async () => ({ agents: demo.agents }));
+      app.get('/demo/config', async () => ({ agents: demo.agents, phrases: demo.phrases ?? null }));
       app.get<{ Params: { roomId: string } }>('/live/:roomId/events', (request, reply) => {
         reply.hijack();
         this.feed.subscribe(request.params.roomId, reply.raw);

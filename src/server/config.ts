@@ -7,7 +7,7 @@ export interface ServerConfig {
   /** Bearer token for the REST API and the notifier socket. Never logged. */
   managementToken: string;
   /** Base URL clients use to reach this server (for `peer_websocket_url`, `fishjam_address`). */
-  publicUrl: string;
+  publicUrl: string | undefined;
   /** Secret for signing peer/agent/viewer/streamer tokens. Random per process when not given. */
   tokenSecret: Buffer;
   /** Lifetime of peer and agent tokens. Fishjam: 24 h. */
@@ -71,7 +71,8 @@ export function defaultConfig(overrides: Partial<ServerConfig> = {}): ServerConf
     host,
     port,
     managementToken: overrides.managementToken ?? '',
-    publicUrl: overrides.publicUrl ?? defaultPublicUrl(host, port),
+    // Unset: derived from the host and the port actually bound (port 0 works).
+    publicUrl: overrides.publicUrl,
     tokenSecret: overrides.tokenSecret ?? Buffer.from(crypto.getRandomValues(new Uint8Array(32))),
     tokenTtlMs: overrides.tokenTtlMs ?? 24 * 3600_000,
     webhookSecret: overrides.webhookSecret,

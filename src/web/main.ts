@@ -34,8 +34,19 @@ const demo = {
   joined: false,
   roomId: '',
   peerId: '',
-  /** Sum of RMS levels heard from remote tracks, sampled every 50 ms. */
+  /** Sum of RMS levels heard from remote tracks, sampled every 50 ms (drives the speaking marks). */
   remoteEnergy: 0,
+  /** What the browser received and played: inbound-rtp totalAudioEnergy over every remote track. */
+  async receivedAudioEnergy(): Promise<number> {
+    let total = 0;
+    const report = await client?.getStatistics();
+    report?.forEach((s: { type?: string; kind?: string; totalAudioEnergy?: number }) => {
+      if (s.type === 'inbound-rtp' && s.kind === 'audio') {
+        total += s.totalAudioEnergy ?? 0;
+      }
+    });
+    return total;
+  },
   captions: [] as { speaker: string; text: string }[],
   states: [] as string[],
   errors: [] as string[],
@@ -229,8 +240,13 @@ form.addEventListener('submit', (event) => {
 leaveButton.addEventListener('click', leave);
 
 void fetch('/demo/config')
-  .then((res) => res.json() as Promise<{ agents: AgentChoice[] }>)
-  .then(({ agents }) => {
+  .then((res) => res.json() as Promise<{ agents: AgentChoice[]; phrases: string[] | null }>)
+  .then(({ agents, phrases }) => {
+    if (phrases) {
+      const hint = $<HTMLParagraphElement>('phrases');
+      hint.textContent = `Offline speech recognition (no OPENAI_API_KEY) knows these phrases: ${phrases.map((p) => `“${p}”`).join(', ')}.`;
+      hint.hidden = false;
+    }
     for (const a of agents) {
       const option = document.createElement('option');
       option.value = a.name;

@@ -5,7 +5,7 @@ import type { RoomService, RoomType } from '../rooms/index.js';
 export interface RoomManagerOptions {
   rooms: RoomService;
   /** `ws(s)://host:port` peers dial (the answer's `url`). */
-  publicWsUrl: string;
+  publicWsUrl: () => string;
   /** Called after a peer was created, e.g. to put an agent in the room (demo mode). */
   onPeerCreated?: (context: {
     roomId: string;
@@ -77,7 +77,7 @@ export function roomManagerRoutes(options: RoomManagerOptions): FastifyPluginAsy
       await options.onPeerCreated?.({ roomId, roomName, roomType, peerId: peer.id, query });
       return {
         peerToken: token,
-        url: options.publicWsUrl,
+        url: options.publicWsUrl(),
         room: { id: roomId, name: roomName, type: roomType },
         peer: { id: peer.id, name: peerName },
       };

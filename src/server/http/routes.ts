@@ -9,9 +9,9 @@ export interface RestOptions {
   rooms: RoomService;
   managementToken: string;
   /** `ws(s)://host:port` the peers should dial. */
-  publicWsUrl: string;
+  publicWsUrl: () => string;
   /** `host:port` shown as `fishjam_address`. */
-  publicAddress: string;
+  publicAddress: () => string;
 }
 
 type RoomParams = { roomId: string };
@@ -41,7 +41,7 @@ export function restRoutes(options: RestOptions): FastifyPluginAsync {
       const room = await rooms.createRoom(parseRoomConfig(request.body));
       return reply
         .code(201)
-        .send({ data: { room: roomJson(room), fishjam_address: options.publicAddress } });
+        .send({ data: { room: roomJson(room), fishjam_address: options.publicAddress() } });
     });
 
     app.get('/room', async () => ({ data: (await rooms.listRooms()).map(roomJson) }));
@@ -62,7 +62,7 @@ export function restRoutes(options: RestOptions): FastifyPluginAsync {
         data: {
           peer: peerJson(peer),
           token,
-          peer_websocket_url: `${options.publicWsUrl}/socket/peer/websocket`,
+          peer_websocket_url: `${options.publicWsUrl()}/socket/peer/websocket`,
         },
       });
     });

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 
 const TYPES: Record<string, string> = {
@@ -13,7 +13,7 @@ const TYPES: Record<string, string> = {
 
 /** Serves a built front end (the demo page) from `root`; `/` is `index.html`. */
 export function staticRoutes(root: string): FastifyPluginAsync {
-  const base = normalize(root) + sep;
+  const base = resolve(root) + sep;
   return async (app) => {
     app.get('/', async (_request, reply) => send(reply, join(base, 'index.html')));
     app.get('/assets/*', async (request, reply) => {
