@@ -42,23 +42,6 @@ export interface AgentPathResult {
 const FRAME_MS = 20;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function rest<T>(
-  server: ServerProcess,
-  method: string,
-  path: string,
-  body?: object,
-): Promise<T> {
-  const res = await fetch(`${server.origin}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) {
-    throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-  }
-  return (res.status === 204 ? undefined : await res.json()) as T;
-}
-
 interface RawAgent {
   ws: WebSocket;
   frames: number;
@@ -73,7 +56,7 @@ async function connectAgent(
   roomId: string,
   rateHz: number,
 ): Promise<RawAgent> {
-  const { data } = await rest<{ data: { token: string } }>(server, 'POST', `/room/${roomId}/peer`, {
+  const { data } = await server.rest<{ data: { token: string } }>('POST', `/room/${roomId}/peer`, {
     type: 'agent',
     options: { output: { audioFormat: 'pcm16', audioSampleRate: rateHz } },
   });
@@ -110,7 +93,7 @@ export interface Pair {
 }
 
 export async function makePair(server: ServerProcess): Promise<Pair> {
-  const { data } = await rest<{ data: { room: { id: string } } }>(server, 'POST', '/room', {
+  const { data } = await server.rest<{ data: { room: { id: string } } }>('POST', '/room', {
     roomType: 'audio_only',
   });
   const roomId = data.room.id;
@@ -153,7 +136,7 @@ export async function closePairs(server: ServerProcess, pairs: Pair[]): Promise<
   for (const pair of pairs) {
     pair.a.ws.close();
     pair.b.ws.close();
-    await rest(server, 'DELETE', `/room/${pair.roomId}`);
+    await server.rest('DELETE', `/room/${pair.roomId}`);
   }
 }
 
@@ -187,9 +170,9 @@ async function runStep(
     windowMs: Math.round(sample.wallMs),
     serverCpuPercentOfCore: round(cpuPercent),
     serverCpuPercentPerPair: round(cpuPercent / count),
-    latencyP50Ms: round(sample.latency.p50Ms, 3),
-    latencyP99Ms: round(sample.latency.p99Ms, 3),
-    latencyMaxMs: round(sample.latency.maxMs, 3),
+    latencyP50Ms: round(sample.agentLatency.p50Ms, 3),
+    latencyP99Ms: round(sample.agentLatency.p99Ms, 3),
+    latencyMaxMs: round(sample.agentLatency.maxMs, 3),
     framesDropped: dropped,
     worstPairRealtimeRatio: round(worst, 3),
     rssMiB: round(sample.rssBytes / 2 ** 20, 1),

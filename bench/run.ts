@@ -10,6 +10,7 @@ import { cpus } from 'node:os';
 import { runAgentPathBench, type AgentPathResult } from './agents.js';
 import { runCodecBench, type CodecBenchResult } from './codec.js';
 import { runSoak } from './soak.js';
+import { runWebrtcBench, type WebrtcBenchResult } from './webrtc.js';
 
 if (process.argv.includes('--soak')) {
   const minutes = Number(process.env['SHOAL_SOAK_MINUTES'] ?? 10);
@@ -27,6 +28,13 @@ if (process.argv.includes('--soak')) {
 const started = Date.now();
 const codec: CodecBenchResult = await runCodecBench({ frames: 2000 });
 const agents: AgentPathResult = await runAgentPathBench();
+// Voice sessions: one werift peer (browser-like) sending Opus speech + one echo agent per room.
+const sessions: WebrtcBenchResult = await runWebrtcBench({
+  sessions: [1, 8, 16, 32, 48, 64],
+  durationMs: 5000,
+  stopAtFirstMiss: true,
+});
+const bestSessions = [...sessions.steps].reverse().find((s) => s.realtime);
 
 const floorPercent = codec.floor.rate16k.percentCorePerStream;
 const report = {
@@ -36,7 +44,16 @@ const report = {
   durationS: 0,
   codec,
   agents,
+  sessions,
   derived: {
+    /** Largest step at real time with zero drops, and what one core of server CPU would hold at that rate. */
+    sessionsRealtimeZeroDrops: bestSessions?.sessions ?? 0,
+    sessionsPerCore: bestSessions
+      ? Math.floor(bestSessions.sessions / (bestSessions.serverCpuPercentOfCore / 100))
+      : 0,
+    memoryPerSessionMiB: bestSessions?.rssPerSessionMiB ?? Number.NaN,
+    /** Server CPU per voice session ÷ the codec floor (ARCHITECTURE budget: ≤ 3×). */
+    cpuPerSessionOverFloor: ratio(bestSessions?.serverCpuPercentPerSession, floorPercent),
     codecFloorPercentCorePerStream: floorPercent,
     /** Server CPU per agent pair at 50 pairs ÷ the codec floor (ARCHITECTURE budget: ≤ 3×). */
     cpuPerPairOverFloorAt50: ratio(
@@ -65,6 +82,16 @@ const rows: [string, string][] = [
     `server ${s.serverCpuPercentPerPair} % core/pair, latency p50 ${s.latencyP50Ms} ms p99 ${s.latencyP99Ms} ms, drops ${s.framesDropped}, RSS ${s.rssMiB} MiB, ${s.realtime ? 'real time' : `NOT real time (${s.worstPairRealtimeRatio}×)`}`,
   ]),
   ['Agent pairs per process at real time, zero drops', String(agents.maxPairsRealtimeZeroDrops)],
+  ...sessions.steps.map((s): [string, string] => [
+    `Voice sessions (werift peer + echo agent): ${s.sessions}`,
+    `server ${s.serverCpuPercentPerSession} % core/session, RTP→agent p99 ${s.agentLatencyP99Ms} ms, agent→RTP p99 ${s.rtpOutLatencyP99Ms} ms, ${s.rssPerSessionMiB} MiB/session, setup p50 ${s.setupP50Ms} ms, ${s.realtime ? 'real time' : `NOT real time (${s.worstSessionRealtimeRatio}×, drops ${s.framesToAgentsDropped})`}`,
+  ]),
+  [
+    'Voice sessions at real time with zero drops (largest step) → per core of server CPU',
+    `${report.derived.sessionsRealtimeZeroDrops} → ${report.derived.sessionsPerCore} sessions/core`,
+  ],
+  ['Memory per voice session', `${report.derived.memoryPerSessionMiB} MiB`],
+  ['Server CPU per voice session ÷ codec floor', `${report.derived.cpuPerSessionOverFloor}×`],
   ['Server CPU per pair ÷ codec floor (50 pairs)', `${report.derived.cpuPerPairOverFloorAt50}×`],
   [
     'Interrupt: InterruptTrack → last old frame at the listener',

@@ -1,7 +1,7 @@
 /**
- * The server under test, in its own process so its CPU and memory are measured apart from the
- * load generator. Talks to the parent over IPC: sends {port, token} when listening, answers
- * 'sample' with CPU time, memory, latency percentiles and agent totals; 'reset' starts a window.
+ * The server under test for the benches, in its own process so its CPU and memory are its
+ * own. IPC: sends {port, token} when listening; 'reset' starts a measurement window; 'sample'
+ * answers CPU time, memory, both latency recorders and the WebRTC/agent totals; 'stop' exits.
  */
 import { pino } from 'pino';
 import { buildServer, defaultConfig } from '../src/server/index.js';
@@ -15,30 +15,33 @@ const { port } = await server.listen();
 let cpuStart = process.cpuUsage();
 let wallStart = performance.now();
 
+const percentiles = (recorder: typeof server.latency): object => ({
+  count: recorder.total,
+  p50Ms: recorder.percentile(50),
+  p99Ms: recorder.percentile(99),
+  maxMs: recorder.percentile(100),
+});
+
 process.on('message', (msg: { type: string }) => {
   if (msg.type === 'reset') {
     server.latency.reset();
+    server.rtpLatency.reset();
     cpuStart = process.cpuUsage();
     wallStart = performance.now();
     process.send?.({ type: 'reset-done' });
   } else if (msg.type === 'sample') {
     const cpu = process.cpuUsage(cpuStart);
-    const wallMs = performance.now() - wallStart;
     const mem = process.memoryUsage();
     process.send?.({
       type: 'sample',
       cpuMs: (cpu.user + cpu.system) / 1000,
-      wallMs,
+      wallMs: performance.now() - wallStart,
       rssBytes: mem.rss,
       heapUsedBytes: mem.heapUsed,
-      latency: {
-        count: server.latency.total,
-        p50Ms: server.latency.percentile(50),
-        p99Ms: server.latency.percentile(99),
-        maxMs: server.latency.percentile(100),
-      },
+      agentLatency: percentiles(server.latency),
+      rtpLatency: percentiles(server.rtpLatency),
+      peers: server.peers.totals(),
       agents: server.agents.totals(),
-      pacer: server.clock.pacer.stats,
     });
   } else if (msg.type === 'stop') {
     void server.close().then(() => process.exit(0));

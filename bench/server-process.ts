@@ -1,12 +1,23 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+export interface Percentiles {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
 export interface ServerSample {
   cpuMs: number;
   wallMs: number;
   rssBytes: number;
   heapUsedBytes: number;
-  latency: { count: number; p50Ms: number; p99Ms: number; maxMs: number };
+  /** Frame due (pacer) or RTP arrived → TrackData written to an agent socket. */
+  agentLatency: Percentiles;
+  /** Frame due or RTP arrived → RTP written to a WebRTC peer. */
+  rtpLatency: Percentiles;
+  peers: { sessions: number; connected: number; packetsIn: number; packetsOut: number };
   agents: {
     sessions: number;
     framesToAgents: number;
@@ -16,7 +27,6 @@ export interface ServerSample {
     framesRefused: number;
     framesInterrupted: number;
   };
-  pacer: Record<string, number>;
 }
 
 /** Starts bench/server-child.ts in a child process and talks to it over IPC. */
@@ -53,6 +63,19 @@ export class ServerProcess {
   async sample(): Promise<ServerSample> {
     this.#child.send({ type: 'sample' });
     return this.#next<ServerSample>('sample');
+  }
+
+  /** A REST call with the management token; throws on a non-2xx answer. */
+  async rest<T>(method: string, path: string, body?: object): Promise<T> {
+    const res = await fetch(`${this.origin}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    if (!res.ok) {
+      throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    }
+    return (res.status === 204 ? undefined : await res.json()) as T;
   }
 
   async stop(): Promise<void> {

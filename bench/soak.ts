@@ -54,8 +54,8 @@ export async function runSoak(
         atS: round((performance.now() - start) / 1000, 1),
         rssMiB: round(s.rssBytes / 2 ** 20, 1),
         heapMiB: round(s.heapUsedBytes / 2 ** 20, 1),
-        p50Ms: round(s.latency.p50Ms, 3),
-        p99Ms: round(s.latency.p99Ms, 3),
+        p50Ms: round(s.agentLatency.p50Ms, 3),
+        p99Ms: round(s.agentLatency.p99Ms, 3),
         dropped:
           s.agents.framesToAgentsDropped -
           baseline.framesToAgentsDropped +

@@ -12,30 +12,13 @@
  *
  * Run alone: node --import tsx bench/webrtc.ts [sessions,...] [durationMs]   (prints JSON)
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { WebSocket } from 'ws';
 import { createOpusEncoder } from '../src/media/codec/index.js';
 import { AgentRequest, AgentResponse } from '../src/protocol/index.js';
 import { speechFixture } from '../test/helpers/wav.js';
 import { WebrtcTestClient } from '../test/helpers/webrtc-client.js';
-
-interface Percentiles {
-  count: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
-
-interface ChildSample {
-  cpuMs: number;
-  wallMs: number;
-  rssBytes: number;
-  agentLatency: Percentiles;
-  rtpLatency: Percentiles;
-  peers: { sessions: number; connected: number; packetsIn: number; packetsOut: number };
-  agents: { framesToAgentsDropped: number };
-}
+import { ServerProcess } from './server-process.js';
 
 export interface WebrtcBenchStep {
   sessions: number;
@@ -68,78 +51,8 @@ const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 
 const median = (xs: number[]): number =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
-class ServerChild {
-  readonly #child: ChildProcess;
-  port = 0;
-  token = '';
-
-  private constructor(child: ChildProcess) {
-    this.#child = child;
-  }
-
-  static async start(): Promise<ServerChild> {
-    const child = fork(fileURLToPath(new URL('./webrtc-child.ts', import.meta.url)), [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const server = new ServerChild(child);
-    const ready = await server.#next<{ port: number; token: string }>('ready');
-    server.port = ready.port;
-    server.token = ready.token;
-    return server;
-  }
-
-  get origin(): string {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async reset(): Promise<void> {
-    this.#child.send({ type: 'reset' });
-    await this.#next('reset-done');
-  }
-
-  async sample(): Promise<ChildSample> {
-    this.#child.send({ type: 'sample' });
-    return this.#next<ChildSample>('sample');
-  }
-
-  async stop(): Promise<void> {
-    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-    this.#child.send({ type: 'stop' });
-    await Promise.race([exited, sleep(5000)]);
-    this.#child.kill('SIGKILL');
-  }
-
-  async rest<T>(method: string, path: string, body?: object): Promise<T> {
-    const res = await fetch(`${this.origin}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!res.ok) {
-      throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    }
-    return (res.status === 204 ? undefined : await res.json()) as T;
-  }
-
-  #next<T>(type: string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (msg: { type: string } & T): void => {
-        if (msg.type === type) {
-          this.#child.off('message', onMessage);
-          this.#child.off('exit', onExit);
-          resolve(msg);
-        }
-      };
-      const onExit = (code: number | null): void => reject(new Error(`server exited (${code})`));
-      this.#child.on('message', onMessage);
-      this.#child.once('exit', onExit);
-    });
-  }
-}
-
 /** A raw agent socket that plays back every frame it hears on its own 16 kHz track. */
-async function echoAgent(server: ServerChild, roomId: string): Promise<{ close: () => void }> {
+async function echoAgent(server: ServerProcess, roomId: string): Promise<{ close: () => void }> {
   const { data } = await server.rest<{ data: { token: string } }>('POST', `/room/${roomId}/peer`, {
     type: 'agent',
     options: { output: { audioFormat: 'pcm16', audioSampleRate: 16000 } },
@@ -174,7 +87,7 @@ interface Session {
   stop: () => void;
 }
 
-async function openSession(server: ServerChild, speech: readonly Uint8Array[]): Promise<Session> {
+async function openSession(server: ServerProcess, speech: readonly Uint8Array[]): Promise<Session> {
   const { data: room } = await server.rest<{ data: { room: { id: string } } }>('POST', '/room', {
     roomType: 'audio_only',
   });
@@ -209,7 +122,7 @@ async function runStep(
   durationMs: number,
   speech: readonly Uint8Array[],
 ): Promise<WebrtcBenchStep> {
-  const server = await ServerChild.start();
+  const server = await ServerProcess.start();
   const opened: Session[] = [];
   try {
     await sleep(300);
@@ -251,7 +164,7 @@ async function runStep(
       rssPerSessionMiB: round((sample.rssBytes - baseline.rssBytes) / 2 ** 20 / sessions, 2),
       worstSessionRealtimeRatio: round(worst, 3),
       framesToAgentsDropped: sample.agents.framesToAgentsDropped,
-      realtime: worst >= 0.95,
+      realtime: worst >= 0.95 && sample.agents.framesToAgentsDropped === 0,
     };
   } finally {
     for (const session of opened) {
@@ -278,11 +191,17 @@ function speechPackets(): Uint8Array[] {
 export async function runWebrtcBench(opts: {
   sessions: number[];
   durationMs: number;
+  /** Stop stepping up once a step misses real time or drops frames. */
+  stopAtFirstMiss?: boolean;
 }): Promise<WebrtcBenchResult> {
   const speech = speechPackets();
   const steps: WebrtcBenchStep[] = [];
   for (const sessions of opts.sessions) {
-    steps.push(await runStep(sessions, opts.durationMs, speech));
+    const step = await runStep(sessions, opts.durationMs, speech);
+    steps.push(step);
+    if (opts.stopAtFirstMiss && !step.realtime) {
+      break;
+    }
   }
   return {
     cpuMeasuredIn:
