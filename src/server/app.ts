@@ -90,7 +90,6 @@ export class ShoalServer {
     this.clock = new MediaClock(this.log);
     this.agents = new AgentSockets({
       rooms: this.rooms,
-      tokens: this.rooms.tokens,
       bus: this.bus,
       media: this.media,
       clock: this.clock,
@@ -104,7 +103,6 @@ export class ShoalServer {
     });
     this.peers = new PeerSockets({
       rooms: this.rooms,
-      tokens: this.rooms.tokens,
       bus: this.bus,
       media: this.media,
       rtpLatency: this.rtpLatency,

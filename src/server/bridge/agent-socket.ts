@@ -7,7 +7,6 @@ import {
   variantOf,
   type AgentRequest,
 } from '../../protocol/index.js';
-import type { TokenSigner } from '../auth/index.js';
 import type { Logger } from '../logger.js';
 import type { Notification, NotificationBus } from '../notifications/index.js';
 import {
@@ -25,7 +24,6 @@ import { AgentOutputTrack, type OutputTrackStats } from './output-track.js';
 
 export interface AgentSocketsOptions {
   rooms: RoomService;
-  tokens: TokenSigner;
   bus: NotificationBus;
   media: MediaRouter;
   clock: MediaClock;
@@ -309,14 +307,8 @@ export class AgentSession implements PcmListener {
       this.close(AgentClose.unauthenticated);
       return;
     }
-    const check = this.#options.tokens.verify(message.authRequest?.token);
-    if (!check.ok || check.claims.kind !== 'agent') {
-      this.close([1000, check.ok ? 'invalid token' : check.reason]);
-      return;
-    }
-    const { roomId, subjectId: peerId, generation } = check.claims;
     this.#state = 'authenticating';
-    void this.#options.rooms.peerForToken(roomId, peerId, generation).then(
+    void this.#options.rooms.authenticate(message.authRequest?.token, 'agent').then(
       async (found) => {
         if (this.#state !== 'authenticating') {
           return;
@@ -325,6 +317,7 @@ export class AgentSession implements PcmListener {
           this.close([1000, found.reason]);
           return;
         }
+        const { roomId, id: peerId } = found.peer;
         clearTimeout(this.#authTimer);
         this.peerId = peerId;
         this.roomId = roomId;

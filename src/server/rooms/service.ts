@@ -304,6 +304,32 @@ export class RoomService {
     );
   }
 
+  /**
+   * A socket's first frame: checks a peer or agent token (signature, expiry, kind) and that it
+   * still names an existing peer of that generation. `reason` is the close reason to send.
+   */
+  async authenticate(
+    token: string | null | undefined,
+    kind: 'peer' | 'agent',
+  ): Promise<
+    | { ok: true; room: RoomRecord; peer: PeerRecord }
+    | {
+        ok: false;
+        reason:
+          'missing token' | 'invalid token' | 'expired token' | 'room not found' | 'peer not found';
+      }
+  > {
+    const check = this.#tokens.verify(token);
+    if (!check.ok) {
+      return check;
+    }
+    if (check.claims.kind !== kind) {
+      return { ok: false, reason: 'invalid token' };
+    }
+    const { roomId, subjectId, generation } = check.claims;
+    return this.peerForToken(roomId, subjectId, generation);
+  }
+
   /** True when a token still authenticates its peer (exists, same generation). */
   async peerForToken(
     roomId: string,

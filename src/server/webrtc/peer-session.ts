@@ -21,7 +21,6 @@ import {
   type TrackKind,
   type VideoCodec,
 } from '../rooms/index.js';
-import type { TokenSigner } from '../auth/index.js';
 import { keepAlive, toBytes } from '../sockets/index.js';
 import type { IceOptions } from './ice.js';
 import { PeerMedia, jsonOrEmpty, type NegotiationResult } from './peer-media.js';
@@ -29,7 +28,6 @@ import { RemoteView } from './remote-view.js';
 
 export interface PeerSessionOptions {
   rooms: RoomService;
-  tokens: TokenSigner;
   media: MediaRouter;
   /** RTP-out latency (forwarded and agent packets → written to the peer's socket). */
   rtpLatency: LatencyRecorder;
@@ -222,14 +220,8 @@ export class PeerSession {
       this.close(PeerClose.unauthenticated);
       return;
     }
-    const check = this.#options.tokens.verify(message.authRequest?.token);
-    if (!check.ok || check.claims.kind !== 'peer') {
-      this.close([1000, check.ok ? 'invalid token' : check.reason]);
-      return;
-    }
-    const { roomId, subjectId: peerId, generation } = check.claims;
     this.#state = 'authenticating';
-    void this.#options.rooms.peerForToken(roomId, peerId, generation).then(
+    void this.#options.rooms.authenticate(message.authRequest?.token, 'peer').then(
       async (found) => {
         if (this.#state !== 'authenticating') {
           return;
@@ -238,6 +230,7 @@ export class PeerSession {
           this.close([1000, found.reason]);
           return;
         }
+        const { roomId, id: peerId } = found.peer;
         clearTimeout(this.#authTimer);
         this.peerId = peerId;
         this.roomId = roomId;

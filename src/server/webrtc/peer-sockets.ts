@@ -1,6 +1,5 @@
 import type { WebSocket } from 'ws';
 import type { LatencyRecorder } from '../bridge/index.js';
-import type { TokenSigner } from '../auth/index.js';
 import type { Logger } from '../logger.js';
 import type { Notification, NotificationBus } from '../notifications/index.js';
 import type { MediaRouter, RoomService } from '../rooms/index.js';
@@ -10,7 +9,6 @@ import { PeerClose, PeerSession, type RoomEvent, type SessionHost } from './peer
 
 export interface PeerSocketsOptions {
   rooms: RoomService;
-  tokens: TokenSigner;
   bus: NotificationBus;
   media: MediaRouter;
   /** RTP-out latency: packet origin → written to a WebRTC peer's socket. */
