@@ -22,6 +22,7 @@ import {
   provideGlobalWebSocket,
   startShoal,
   type RunningShoal,
+  sleep,
 } from './helpers/server.js';
 import { speech2Fixture, speechFixture, toBytes } from './helpers/wav.js';
 
@@ -35,8 +36,6 @@ beforeAll(async () => {
   fishjam = new FishjamClient({ fishjamId: shoal.origin, managementToken: shoal.token });
 });
 afterAll(() => shoal.close());
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function hostWith(...agents: Parameters<typeof defineAgent>[0][]): AgentHost {
   return new AgentHost({

@@ -11,6 +11,7 @@ import {
   provideGlobalWebSocket,
   startShoal,
   type RunningShoal,
+  sleep,
 } from './helpers/server.js';
 import { speech2Fixture, speechFixture, toBytes } from './helpers/wav.js';
 
@@ -24,8 +25,6 @@ beforeAll(async () => {
   fishjam = new FishjamClient({ fishjamId: shoal.origin, managementToken: shoal.token });
 });
 afterAll(() => shoal.close());
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A WebRTC peer whose socket "connects": what the peer socket tells the room service. */
 async function person(

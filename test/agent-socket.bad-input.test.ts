@@ -8,6 +8,7 @@ import {
   provideGlobalWebSocket,
   startShoal,
   type RunningShoal,
+  sleep,
 } from './helpers/server.js';
 import { toBytes } from './helpers/wav.js';
 
@@ -23,7 +24,6 @@ beforeAll(async () => {
 });
 afterAll(() => shoal.close());
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const agentUrl = (): string => `${shoal.origin.replace('http', 'ws')}/socket/agent/websocket`;
 const tone = (rate: number, ms: number): Uint8Array =>
   toBytes(

@@ -7,6 +7,7 @@ import {
   provideGlobalWebSocket,
   startShoal,
   type RunningShoal,
+  sleep,
 } from './helpers/server.js';
 import { speechFixture, toBytes } from './helpers/wav.js';
 
@@ -19,8 +20,6 @@ beforeAll(async () => {
   fishjam = new FishjamClient({ fishjamId: shoal.origin, managementToken: shoal.token });
 });
 afterAll(() => shoal.close());
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe('agent socket: official FishjamAgent to FishjamAgent through the server', () => {
   it.each([

@@ -11,6 +11,7 @@ import {
   provideGlobalWebSocket,
   startShoal,
   type RunningShoal,
+  sleep,
 } from './helpers/server.js';
 import { speechFixture, toBytes } from './helpers/wav.js';
 import { WebrtcTestClient } from './helpers/webrtc-client.js';
@@ -29,7 +30,6 @@ afterAll(async () => {
   await shoal.close();
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const speech48k = speechFixture(48000).samples;
 
 async function join(
