@@ -129,6 +129,19 @@ describe('agent socket bad input: a clear close reason, nothing else affected', 
     },
   );
 
+  it('a close reason never exceeds 123 bytes (a long multibyte track id)', async () => {
+    const room = await fishjam.createRoom({ roomType: 'audio_only' });
+    const { token } = await agentToken(shoal.origin, shoal.token, room.id);
+    const bad = await rawAgent(agentUrl());
+    bad.send({ authRequest: { token } });
+    bad.send({ trackData: { trackId: '€'.repeat(80), data: new Uint8Array(8) } });
+    const closed = await bad.closed;
+    expect(closed.code).toBe(1008);
+    expect(closed.reason.startsWith('unknown track €')).toBe(true);
+    expect(Buffer.byteLength(closed.reason)).toBeLessThanOrEqual(123);
+    await fishjam.deleteRoom(room.id);
+  });
+
   it.each([
     ['a bad token', 'not-a-token', 'invalid token'],
     ['an empty token', '', 'missing token'],

@@ -113,3 +113,24 @@ describe('socket keep-alive', () => {
     }
   });
 });
+
+describe('shutdown', () => {
+  it('cuts sockets that never finish closing at the drain deadline', async () => {
+    const { connect } = await import('node:net');
+    const server = await startShoal({ drainTimeoutMs: 300 });
+    const port = Number(new URL(server.origin).port);
+    // A raw client that completes the WebSocket upgrade and then ignores everything.
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(
+      'GET /socket/server/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
+    await new Promise((r) => socket.once('data', r));
+    const started = Date.now();
+    await server.close();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    socket.destroy();
+  });
+});

@@ -73,6 +73,8 @@ export class ShoalServer {
       tokens: new TokenSigner(config.tokenSecret),
       tokenTtlMs: config.tokenTtlMs,
     });
+    this.rooms.events.onListenerError = (err, event) =>
+      this.log.error({ err, event }, 'room event listener failed');
     this.webhooks = new WebhookDispatcher({
       config: config.webhook,
       secret: config.webhookSecret,
@@ -233,8 +235,14 @@ export class ShoalServer {
     this.agents.close();
     this.clock.close();
     this.media.close();
+    // Sockets were sent close frames; whatever has not finished closing by the deadline is cut.
+    const deadline = setTimeout(() => {
+      this.#sockets?.terminateAll();
+      this.http.server.closeAllConnections();
+    }, this.config.drainTimeoutMs);
     await this.webhooks.close(this.config.drainTimeoutMs);
     await this.http.close();
+    clearTimeout(deadline);
     this.bus.removeAllListeners();
     this.#state = 'closed';
   }

@@ -16,7 +16,7 @@ import {
   type RoomMedia,
   type RoomService,
 } from '../rooms/index.js';
-import { keepAlive, toBytes, type SocketRoute } from '../sockets/index.js';
+import { closeReason, keepAlive, toBytes, type SocketRoute } from '../sockets/index.js';
 import type { MediaClock } from './clock.js';
 import type { LatencyRecorder } from './latency.js';
 import { OutboundQueue } from './outbound-queue.js';
@@ -64,9 +64,15 @@ export const AgentClose = {
   binaryOnly: [1003, 'binary frames only'],
   malformed: [1007, 'malformed message'],
   authTimeout: [1008, 'authentication timeout'],
+  backlog: [1008, 'too much data queued before the server could process it'],
 } as const satisfies Record<string, Close>;
 
 const UUID_V4 = /^[0-9a-f]{8}-?[0-9a-f]{4}-?4[0-9a-f]{3}-?[89ab][0-9a-f]{3}-?[0-9a-f]{12}$/i;
+/**
+ * Frames wait in the inbox only while authentication or a store call runs; 32 MiB is about 11
+ * minutes of 24 kHz PCM (a whole TTS burst sent right behind the auth frame fits).
+ */
+const MAX_INBOX_BYTES = 32 * 1024 * 1024;
 /** Socket bytes held unsent before the outbound queue holds frames itself. */
 const SOCKET_HIGH_WATER_BYTES = 64 * 1024;
 
@@ -98,12 +104,15 @@ export class AgentSockets {
         }
       }),
       options.rooms.events.on('roomClosing', (roomId) => {
-        for (const session of [...this.#sessions.values()]) {
-          if (session.roomId === roomId) {
-            session.close(AgentClose.roomStopped, 'gone');
+        try {
+          for (const session of [...this.#sessions.values()]) {
+            if (session.roomId === roomId) {
+              session.close(AgentClose.roomStopped, 'gone');
+            }
           }
+        } finally {
+          options.media.closeRoom(roomId);
         }
-        options.media.closeRoom(roomId);
       }),
     ];
   }
@@ -234,7 +243,9 @@ export class AgentSession implements PcmListener {
   #log: Logger;
   readonly #hooks: SessionHooks;
   readonly #authTimer: NodeJS.Timeout;
-  readonly #inbox: AgentRequest[] = [];
+  readonly #inbox: { message: AgentRequest; bytes: number }[] = [];
+  /** Bytes of frames waiting in the inbox (they wait only while auth or a store call runs). */
+  #inboxBytes = 0;
   #state: 'awaitingAuth' | 'authenticating' | 'open' | 'closed' = 'awaitingAuth';
   #pumping = false;
   #media: RoomMedia | undefined;
@@ -275,7 +286,7 @@ export class AgentSession implements PcmListener {
       return;
     }
     this.#end = end;
-    this.#ws.close(reason[0], reason[1]);
+    this.#ws.close(reason[0], closeReason(reason[1]));
     this.#teardown();
   }
 
@@ -298,7 +309,14 @@ export class AgentSession implements PcmListener {
       this.#authenticate(message);
       return;
     }
-    this.#inbox.push(message);
+    const bytes = byteLengthOf(data);
+    if (this.#inboxBytes + bytes > MAX_INBOX_BYTES) {
+      this.#log.warn({ queuedBytes: this.#inboxBytes }, 'agent inbox over budget; closing');
+      this.close(AgentClose.backlog);
+      return;
+    }
+    this.#inboxBytes += bytes;
+    this.#inbox.push({ message, bytes });
     void this.#pump();
   }
 
@@ -308,51 +326,51 @@ export class AgentSession implements PcmListener {
       return;
     }
     this.#state = 'authenticating';
-    void this.#options.rooms.authenticate(message.authRequest?.token, 'agent').then(
-      async (found) => {
-        if (this.#state !== 'authenticating') {
-          return;
-        }
-        if (!found.ok) {
-          this.close([1000, found.reason]);
-          return;
-        }
-        const { roomId, id: peerId } = found.peer;
-        clearTimeout(this.#authTimer);
-        this.peerId = peerId;
-        this.roomId = roomId;
-        this.#log = this.#log.child({ roomId, peerId });
-        this.sampleRateHz = found.peer.agentOutput?.audioSampleRate ?? 16_000;
-        this.subscribeMode = found.peer.subscribeMode;
-        this.subscriptions = found.peer.subscriptions;
-        this.#state = 'open';
-        const replaced = this.#hooks.authenticated(this);
-        this.#ws.send(AgentResponse.encode({ authenticated: {} }).finish());
-        this.#outbound = new OutboundQueue(
-          this.#ws,
-          {
-            capacityMs: this.#options.outboundCapacityMs,
-            frameMs: 20,
-            socketHighWaterBytes: SOCKET_HIGH_WATER_BYTES,
-          },
-          (originMs) => this.#options.latency.record(performance.now() - originMs),
-        );
-        if (!replaced) {
-          await this.#options.rooms.setPeerStatus(roomId, peerId, 'connected');
-        }
-        if (this.#state !== 'open') {
-          return;
-        }
-        this.#media = this.#options.media.room(roomId);
-        this.#media.addListener(this);
-        this.#log.debug('agent authenticated');
-        await this.#pump();
+    void this.#completeAuth(message).catch((err: unknown) => {
+      this.#log.error({ err }, 'agent authentication failed');
+      this.close([1011, 'Internal server error']);
+    });
+  }
+
+  async #completeAuth(message: AgentRequest): Promise<void> {
+    const found = await this.#options.rooms.authenticate(message.authRequest?.token, 'agent');
+    if (this.#state !== 'authenticating') {
+      return;
+    }
+    if (!found.ok) {
+      this.close([1000, found.reason]);
+      return;
+    }
+    const { roomId, id: peerId } = found.peer;
+    clearTimeout(this.#authTimer);
+    this.peerId = peerId;
+    this.roomId = roomId;
+    this.#log = this.#log.child({ roomId, peerId });
+    this.sampleRateHz = found.peer.agentOutput?.audioSampleRate ?? 16_000;
+    this.subscribeMode = found.peer.subscribeMode;
+    this.subscriptions = found.peer.subscriptions;
+    this.#state = 'open';
+    const replaced = this.#hooks.authenticated(this);
+    this.#ws.send(AgentResponse.encode({ authenticated: {} }).finish());
+    this.#outbound = new OutboundQueue(
+      this.#ws,
+      {
+        capacityMs: this.#options.outboundCapacityMs,
+        frameMs: 20,
+        socketHighWaterBytes: SOCKET_HIGH_WATER_BYTES,
       },
-      (err: unknown) => {
-        this.#log.error({ err }, 'agent authentication failed');
-        this.close([1011, 'Internal server error']);
-      },
+      (originMs) => this.#options.latency.record(performance.now() - originMs),
     );
+    if (!replaced) {
+      await this.#options.rooms.setPeerStatus(roomId, peerId, 'connected');
+    }
+    if (this.#state !== 'open') {
+      return;
+    }
+    this.#media = this.#options.media.room(roomId);
+    this.#media.addListener(this);
+    this.#log.debug('agent authenticated');
+    await this.#pump();
   }
 
   /** Handles queued frames strictly in order; awaits the few that touch the store. */
@@ -362,11 +380,12 @@ export class AgentSession implements PcmListener {
     }
     this.#pumping = true;
     try {
-      for (let message = this.#inbox.shift(); message; message = this.#inbox.shift()) {
+      for (let item = this.#inbox.shift(); item; item = this.#inbox.shift()) {
+        this.#inboxBytes -= item.bytes;
         if (this.#state !== 'open') {
           return;
         }
-        await this.#handle(message);
+        await this.#handle(item.message);
       }
     } catch (err) {
       this.#log.error({ err }, 'agent frame handling failed');
@@ -511,6 +530,7 @@ export class AgentSession implements PcmListener {
     this.#state = 'closed';
     clearTimeout(this.#authTimer);
     this.#inbox.length = 0;
+    this.#inboxBytes = 0;
     this.#outbound?.close();
     this.#media?.removeListener(this.peerId);
     const trackIds = [...this.tracks.keys()];
@@ -536,4 +556,12 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
+}
+
+function byteLengthOf(data: RawData): number {
+  return Array.isArray(data)
+    ? data.reduce((n, b) => n + b.length, 0)
+    : data instanceof ArrayBuffer
+      ? data.byteLength
+      : data.length;
 }

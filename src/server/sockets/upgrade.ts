@@ -54,6 +54,15 @@ export class SocketRouter {
     );
   }
 
+  /** Ends every socket still open at once (after a drain deadline). */
+  terminateAll(): void {
+    for (const { wss } of this.#routes.values()) {
+      for (const ws of wss.clients) {
+        ws.terminate();
+      }
+    }
+  }
+
   /** Stops accepting new sockets. Live sockets belong to their handlers, which close them. */
   close(): void {
     if (this.#closed) {

@@ -21,7 +21,7 @@ import {
   type TrackKind,
   type VideoCodec,
 } from '../rooms/index.js';
-import { keepAlive, toBytes } from '../sockets/index.js';
+import { keepAlive, toBytes, closeReason } from '../sockets/index.js';
 import type { IceOptions } from './ice.js';
 import { PeerMedia, jsonOrEmpty, type NegotiationResult } from './peer-media.js';
 import { RemoteView } from './remote-view.js';
@@ -67,7 +67,7 @@ export type RoomEvent =
   /** Internal: the client did not answer `offer_data` with an offer in time. */
   | { type: 'offerTimeout'; round: number };
 
-type InboxItem = { client: PeerMessage } | { room: RoomEvent };
+type InboxItem = { client: PeerMessage; bytes: number } | { room: RoomEvent };
 
 /** What the session needs from the socket manager. */
 export interface SessionHost {
@@ -89,6 +89,8 @@ export type EndKind = 'disconnected' | 'replaced' | 'gone' | 'shutdown';
 
 /** More queued frames and room events than this closes the socket (a client that floods). */
 const MAX_INBOX = 1024;
+/** Bytes of client frames waiting while a negotiation runs; more closes the socket. */
+const MAX_INBOX_BYTES = 4 * 1024 * 1024;
 /** A client that does not answer `offer_data` within this gets the next round anyway. */
 const OFFER_TIMEOUT_MS = 10_000;
 const SIMULCAST_OFF = { enabled: false, enabledVariants: [], disabledVariants: [] };
@@ -116,6 +118,7 @@ export class PeerSession {
   readonly #host: SessionHost;
   readonly #authTimer: NodeJS.Timeout;
   readonly #inbox: InboxItem[] = [];
+  #inboxBytes = 0;
   #state: 'awaitingAuth' | 'authenticating' | 'authenticated' | 'joined' | 'closed' =
     'awaitingAuth';
   #pumping = false;
@@ -183,11 +186,13 @@ export class PeerSession {
   }
 
   #enqueue(item: InboxItem): void {
-    if (this.#inbox.length >= MAX_INBOX) {
+    const bytes = 'client' in item ? item.bytes : 0;
+    if (this.#inbox.length >= MAX_INBOX || this.#inboxBytes + bytes > MAX_INBOX_BYTES) {
       this.#log.warn({ queued: this.#inbox.length }, 'peer inbox overflow; closing');
       this.close(PeerClose.backlog);
       return;
     }
+    this.#inboxBytes += bytes;
     this.#inbox.push(item);
     void this.#pump();
   }
@@ -212,7 +217,7 @@ export class PeerSession {
       this.#authenticate(message);
       return;
     }
-    this.#enqueue({ client: message });
+    this.#enqueue({ client: message, bytes: toBytes(data).byteLength });
   }
 
   #authenticate(message: PeerMessage): void {
@@ -221,38 +226,38 @@ export class PeerSession {
       return;
     }
     this.#state = 'authenticating';
-    void this.#options.rooms.authenticate(message.authRequest?.token, 'peer').then(
-      async (found) => {
-        if (this.#state !== 'authenticating') {
-          return;
-        }
-        if (!found.ok) {
-          this.close([1000, found.reason]);
-          return;
-        }
-        const { roomId, id: peerId } = found.peer;
-        clearTimeout(this.#authTimer);
-        this.peerId = peerId;
-        this.roomId = roomId;
-        this.#log = this.#log.child({ roomId, peerId });
-        this.roomType = found.room.config.roomType;
-        this.videoCodec = found.room.config.videoCodec;
-        this.subscribeMode = found.peer.subscribeMode;
-        this.subscriptions = found.peer.subscriptions;
-        this.serverMetadata = found.peer.metadata ?? {};
-        this.#state = 'authenticated';
-        this.#host.authenticated(this);
-        this.#send({ authenticated: { roomType: clientRoomType(this.roomType) } });
-        // Idempotent: a session that replaced a live one announces nothing new.
-        await this.#options.rooms.setPeerStatus(roomId, peerId, 'connected');
-        this.#log.debug({ sdkVersion: message.authRequest?.sdkVersion }, 'peer authenticated');
-        await this.#pump();
-      },
-      (err: unknown) => {
-        this.#log.error({ err }, 'peer authentication failed');
-        this.close(PeerClose.internal);
-      },
-    );
+    void this.#completeAuth(message).catch((err: unknown) => {
+      this.#log.error({ err }, 'peer authentication failed');
+      this.close(PeerClose.internal);
+    });
+  }
+
+  async #completeAuth(message: PeerMessage): Promise<void> {
+    const found = await this.#options.rooms.authenticate(message.authRequest?.token, 'peer');
+    if (this.#state !== 'authenticating') {
+      return;
+    }
+    if (!found.ok) {
+      this.close([1000, found.reason]);
+      return;
+    }
+    const { roomId, id: peerId } = found.peer;
+    clearTimeout(this.#authTimer);
+    this.peerId = peerId;
+    this.roomId = roomId;
+    this.#log = this.#log.child({ roomId, peerId });
+    this.roomType = found.room.config.roomType;
+    this.videoCodec = found.room.config.videoCodec;
+    this.subscribeMode = found.peer.subscribeMode;
+    this.subscriptions = found.peer.subscriptions;
+    this.serverMetadata = found.peer.metadata ?? {};
+    this.#state = 'authenticated';
+    this.#host.authenticated(this);
+    this.#send({ authenticated: { roomType: clientRoomType(this.roomType) } });
+    // Idempotent: a session that replaced a live one announces nothing new.
+    await this.#options.rooms.setPeerStatus(roomId, peerId, 'connected');
+    this.#log.debug({ sdkVersion: message.authRequest?.sdkVersion }, 'peer authenticated');
+    await this.#pump();
   }
 
   /** Handles queued frames and room events strictly in order; awaits each. */
@@ -263,6 +268,7 @@ export class PeerSession {
     this.#pumping = true;
     try {
       for (let item = this.#inbox.shift(); item; item = this.#inbox.shift()) {
+        this.#inboxBytes -= 'client' in item ? item.bytes : 0;
         if (this.#isClosed()) {
           return;
         }
@@ -818,6 +824,7 @@ export class PeerSession {
     clearTimeout(this.#authTimer);
     clearTimeout(this.#offerTimer);
     this.#inbox.length = 0;
+    this.#inboxBytes = 0;
     this.#pendingTracks.clear();
     this.#view.clear();
     if (wasJoined) {
@@ -834,15 +841,6 @@ export class PeerSession {
         : rooms.setPeerStatus(this.roomId, this.peerId, 'disconnected');
     void done.catch((err: unknown) => this.#log.warn({ err }, 'could not record peer disconnect'));
   }
-}
-
-/** A close reason is at most 123 bytes on the wire; `ws` throws on a longer one. */
-function closeReason(reason: string): string {
-  let out = reason;
-  while (Buffer.byteLength(out) > 123) {
-    out = out.slice(0, -1);
-  }
-  return out;
 }
 
 function trackOf(publication: Publication): ServerMediaEvent.ITrack {

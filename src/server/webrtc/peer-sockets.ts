@@ -80,7 +80,8 @@ export class PeerSockets implements SessionHost {
   route(): SocketRoute {
     return {
       path: '/socket/peer/websocket',
-      maxPayloadBytes: 1024 * 1024,
+      // SDP offers and stats reports are a few kilobytes; 256 KiB leaves room for large rooms.
+      maxPayloadBytes: 256 * 1024,
       onConnection: (ws) => this.#accept(ws),
     };
   }
