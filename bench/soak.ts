@@ -20,8 +20,9 @@ export interface SoakResult {
   pairs: number;
   durationS: number;
   samples: SoakSample[];
+  /** RSS growth from the second sample (the first window is warm-up) to the last. */
   rssGrowthMiB: number;
-  /** RSS growth after the first sample (warm-up excluded), per hour, extrapolated. */
+  /** The same, per hour, extrapolated. */
   rssGrowthMiBPerHour: number;
   framesDropped: number;
   p99FirstMs: number;
@@ -64,7 +65,8 @@ export async function runSoak(
       });
     }
     stop();
-    const first = samples[0];
+    // The first window includes warm-up (JIT, pools); growth is measured from the second.
+    const first = samples.length > 2 ? samples[1] : samples[0];
     const last = samples[samples.length - 1];
     const spanH = first && last && last.atS > first.atS ? (last.atS - first.atS) / 3600 : 0;
     return {
