@@ -6,6 +6,7 @@ import { echoAgent } from '../../agents/echo/index.js';
 import { transcriberAgent } from '../../agents/transcriber/index.js';
 import { AgentHost, type AgentDefinition, type AgentSession } from '../agent/index.js';
 import { buildServer, createLogger, type DemoOptions, type ShoalServer } from '../server/index.js';
+import { DemoRooms } from './demo-rooms.js';
 import { formatHelp, readOptions, type OptionSpec } from './options.js';
 import { serveOptions, serverConfigFrom, untilSignal } from './serve.js';
 
@@ -105,25 +106,8 @@ export async function demo(args: string[]): Promise<number> {
     definitions.push(transcriberAgent({ name: CAPTIONS, output: () => {}, turns, ...phrases }));
   }
 
-  // The host needs the server's port and the server's callbacks need the host.
-  const hosts: { host?: AgentHost } = {};
-  const joined = new Map<string, Set<string>>();
-  const join = async (roomId: string, agent: string): Promise<void> => {
-    const set = joined.get(roomId) ?? new Set<string>();
-    joined.set(roomId, set);
-    const host = hosts.host;
-    if (!host || set.has(agent)) {
-      return;
-    }
-    set.add(agent);
-    try {
-      await host.join(roomId, agent);
-    } catch (err) {
-      set.delete(agent);
-      log.warn({ err, roomId, agent }, 'demo: could not put the agent in the room');
-    }
-  };
-
+  // The server's callbacks need the demo rooms, which need the host, which needs the port.
+  const late: { rooms?: DemoRooms } = {};
   const server: ShoalServer = buildServer(config, {
     log,
     demo: {
@@ -131,12 +115,9 @@ export async function demo(args: string[]): Promise<number> {
       agents: choices,
       ...(hasKey ? {} : { phrases: [...OFFLINE_PHRASES] }),
       onPeerCreated: ({ roomId, query }) => {
-        const wanted = query['agent'] ?? 'echo';
-        const agent = choices.some((c) => c.name === wanted && c.available) ? wanted : 'echo';
-        void join(roomId, agent);
-        if (captions && agent !== 'transcriber') {
-          void join(roomId, CAPTIONS);
-        }
+        const asked = query['agent'] ?? 'echo';
+        const agent = choices.some((c) => c.name === asked && c.available) ? asked : 'echo';
+        late.rooms?.want(roomId, captions && agent !== 'transcriber' ? [agent, CAPTIONS] : [agent]);
       },
     },
   });
@@ -151,30 +132,17 @@ export async function demo(args: string[]): Promise<number> {
   host.on('sessionStarted', (session: AgentSession) =>
     forward(session, (roomId, event) => feed.publish(roomId, event)),
   );
-  hosts.host = host;
-  host.on('sessionEnded', (session: AgentSession) =>
-    joined.get(session.roomId)?.delete(session.agentName),
-  );
-
-  // Agents leave a room when its last person leaves.
-  const rooms = server.rooms;
+  const demoRooms = new DemoRooms({ host, rooms: server.rooms, log });
+  late.rooms = demoRooms;
+  // Agents join when a person connects and leave after the last one (peer type 1: WebRTC).
   server.bus.on('notification', (n) => {
-    if (n.kind !== 'peerDisconnected' && n.kind !== 'peerDeleted') {
-      return;
+    if (n.kind === 'peerConnected' && (n.body as { peerType?: number }).peerType === 1) {
+      void demoRooms.personConnected(n.roomId);
+    } else if (n.kind === 'peerDisconnected' || n.kind === 'peerDeleted') {
+      void demoRooms.personLeft(n.roomId);
+    } else if (n.kind === 'roomDeleted') {
+      demoRooms.roomDeleted(n.roomId);
     }
-    const roomId = n.roomId;
-    void rooms
-      .getRoom(roomId)
-      .then(async (room) => {
-        if (room.peers.some((p) => p.type === 'webrtc' && p.status === 'connected')) {
-          return;
-        }
-        for (const agent of [...(joined.get(roomId) ?? [])]) {
-          joined.get(roomId)?.delete(agent);
-          await host.leave(roomId, agent);
-        }
-      })
-      .catch(() => joined.delete(roomId));
   });
 
   process.stdout.write(
@@ -184,6 +152,7 @@ export async function demo(args: string[]): Promise<number> {
       .join(', ')})\n`,
   );
   await untilSignal(log, async () => {
+    demoRooms.close();
     await host.drain(5_000);
     await host.close();
     await server.close();

@@ -23,6 +23,8 @@ const ROOM_TYPES: Record<string, RoomType> = {
 };
 
 const NAME = /^[\w .:-]{1,64}$/;
+/** Names remembered at most; the oldest is forgotten first (its room stays until deleted). */
+const MAX_NAMES = 10_000;
 
 /**
  * A room manager compatible with Fishjam's sandbox API (fishjam-protocol.md §2.6), for
@@ -66,7 +68,11 @@ export function roomManagerRoutes(options: RoomManagerOptions): FastifyPluginAsy
           webhookUrl: null,
         });
         roomId = room.id;
+        byName.delete(roomName);
         byName.set(roomName, roomId);
+        if (byName.size > MAX_NAMES) {
+          byName.delete(byName.keys().next().value as string);
+        }
       }
       const { peer, token } = await options.rooms.addPeer(roomId, {
         type: 'webrtc',
