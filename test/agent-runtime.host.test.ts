@@ -1,8 +1,9 @@
 import { FishjamClient } from '@fishjam-cloud/js-server-sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { echoAgent } from '../agents/echo/index.js';
 import { AgentHost, defineAgent, initResamplers } from '../src/agent/index.js';
 import { ShoalError } from '../src/protocol/index.js';
+import { Notifier } from '../src/sdk/index.js';
 import { bestLagCorrelation, envelope } from '../src/media/pcm/index.js';
 import { listeningAgent } from './helpers/agents.js';
 import { WebrtcTestClient } from './helpers/webrtc-client.js';
@@ -141,6 +142,146 @@ describe('agent host', () => {
     await host.close();
     await fishjam.deleteRoom(a.id);
     await fishjam.deleteRoom(b.id);
+  });
+
+  it('ends a departed speaker of a joined session (no dispatch rule) within a second', async () => {
+    const quiet = defineAgent({
+      name: 'quiet',
+      inputSampleRateHz: 16000,
+      async run(session) {
+        await session.done;
+      },
+    });
+    const host = new AgentHost({
+      serverUrl: shoal.origin,
+      managementToken: shoal.token,
+      agents: [quiet],
+    });
+    const room = await fishjam.createRoom({ roomType: 'audio_only' });
+    const session = await host.join(room.id, 'quiet');
+    const speaker = await listeningAgent(fishjam, room.id, 16000);
+    const track = speaker.agent.createTrack({ encoding: 'pcm16', sampleRate: 16000, channels: 1 });
+    speaker.agent.sendData(track.id, toBytes(speechFixture(16000).samples.subarray(0, 16000)));
+    await eventually(() => session.speaker(speaker.peerId), 5000);
+    const left: string[] = [];
+    session.on('speakerLeft', (peerId) => left.push(peerId));
+    await fishjam.deletePeer(room.id as never, speaker.peerId as never);
+    await eventually(() => (left.length > 0 ? true : undefined), 1000);
+    expect(left).toEqual([speaker.peerId]);
+    expect(session.speaker(speaker.peerId)).toBeUndefined();
+    expect(session.currentSpeakers).toHaveLength(0);
+    await host.close();
+    await fishjam.deleteRoom(room.id);
+  });
+
+  it('concurrent joins of one agent into one room: one session, the other CONFLICT; nothing orphaned', async () => {
+    const stubborn = defineAgent({
+      name: 'stubborn',
+      async run() {
+        await sleep(1500);
+      },
+    });
+    const host = new AgentHost({
+      serverUrl: shoal.origin,
+      managementToken: shoal.token,
+      agents: [echoAgent(), stubborn],
+      handlerGraceMs: 300,
+    });
+    const room = await fishjam.createRoom({ roomType: 'audio_only' });
+    const results = await Promise.allSettled([
+      host.join(room.id, 'echo'),
+      host.join(room.id, 'echo'),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.find((r) => r.status === 'rejected')).toMatchObject({
+      reason: { code: 'CONFLICT' },
+    });
+    expect(await agentPeers(room.id)).toHaveLength(1);
+
+    // A session whose handler outlives its close: a new join takes its place, and the old
+    // session's cleanup (after the grace) must not remove the new one.
+    const old = await host.join(room.id, 'stubborn');
+    await old.close();
+    const next = await host.join(room.id, 'stubborn');
+    await sleep(500);
+    expect(host.session(room.id, 'stubborn')).toBe(next);
+    await host.close();
+    expect(next.closed).toBe(true);
+    expect(await agentPeers(room.id)).toEqual([]);
+    await fishjam.deleteRoom(room.id);
+  });
+
+  it('drain waits for joins in progress and closes their sessions', async () => {
+    const host = new AgentHost({
+      serverUrl: shoal.origin,
+      managementToken: shoal.token,
+      agents: [echoAgent()],
+    });
+    const room = await fishjam.createRoom({ roomType: 'audio_only' });
+    const joining = host.join(room.id, 'echo');
+    await host.drain(1000);
+    const session = await joining;
+    expect(session.closed).toBe(true);
+    expect(host.sessions()).toHaveLength(0);
+    expect(await agentPeers(room.id)).toEqual([]);
+    await host.close();
+    await fishjam.deleteRoom(room.id);
+  });
+
+  it('a dispatch leave arriving while its join looks up the room type is not lost', async () => {
+    const host = new AgentHost({
+      serverUrl: shoal.origin,
+      managementToken: shoal.token,
+      agents: [echoAgent()],
+    });
+    await host.dispatch({ agent: 'echo', roomTypes: ['audio_only'] });
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const getRoom = host.client.getRoom.bind(host.client);
+    const lookedUp: string[] = [];
+    vi.spyOn(host.client, 'getRoom').mockImplementation(async (roomId, options) => {
+      lookedUp.push(roomId);
+      await gate;
+      return getRoom(roomId, options);
+    });
+    const room = await fishjam.createRoom({ roomType: 'audio_only' });
+    const alice = await person(room.id);
+    await alice.connect();
+    await eventually(() => (lookedUp.includes(room.id) ? true : undefined), 3000);
+    await alice.leave();
+    await sleep(300);
+    release();
+    await sleep(500);
+    expect(host.session(room.id, 'echo')).toBeUndefined();
+    expect(await agentPeers(room.id)).toEqual([]);
+    await host.close();
+    await fishjam.deleteRoom(room.id);
+  });
+
+  it('a dispatch whose notifier could not connect is retried by the next dispatch', async () => {
+    const host = new AgentHost({
+      serverUrl: shoal.origin,
+      managementToken: shoal.token,
+      agents: [echoAgent()],
+    });
+    vi.spyOn(host.client, 'notifier').mockImplementationOnce(
+      () =>
+        new Notifier({
+          serverUrl: 'http://127.0.0.1:1',
+          managementToken: shoal.token,
+          handshakeTimeoutMs: 1000,
+        }),
+    );
+    const rule = { agent: 'echo', roomTypes: ['audio_only'] as const };
+    await expect(host.dispatch(rule)).rejects.toBeInstanceOf(ShoalError);
+    await host.dispatch(rule);
+    const room = await fishjam.createRoom({ roomType: 'audio_only' });
+    const alice = await person(room.id);
+    await alice.connect();
+    const session = await eventually(() => host.session(room.id, 'echo'), 3000);
+    expect(host.sessions()).toEqual([session]);
+    await host.close();
+    await fishjam.deleteRoom(room.id);
   });
 
   it('a join into a missing room fails with a typed error and leaves nothing behind', async () => {

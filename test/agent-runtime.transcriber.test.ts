@@ -5,6 +5,7 @@ import {
   AgentHost,
   initResamplers,
   phraseWords,
+  type SpeechToText,
   type TranscriptEvent,
 } from '../src/agent/index.js';
 import { listeningAgent } from './helpers/agents.js';
@@ -13,6 +14,7 @@ import {
   provideGlobalWebSocket,
   startShoal,
   type RunningShoal,
+  sleep,
 } from './helpers/server.js';
 import { fixtureText, speech2Fixture, speechFixture, toBytes } from './helpers/wav.js';
 
@@ -98,6 +100,58 @@ describe('transcriber agent (pocketsphinx grammar mode, key-free)', () => {
     );
     a.agent.disconnect();
     b.agent.disconnect();
+    await host.close();
+    await fishjam.deleteRoom(room.id);
+  }, 30_000);
+
+  it('closes the recogniser of every speaker who leaves, one cut off mid-turn too', async () => {
+    const room = await fishjam.createRoom({ roomType: 'audio_only' });
+    const made: { closed: boolean }[] = [];
+    const fakeStt = (): SpeechToText => {
+      const state = { closed: false };
+      made.push(state);
+      return {
+        name: 'fake',
+        transcribe: async () => {
+          await sleep(20);
+          return { text: 'hello' };
+        },
+        close: () => {
+          state.closed = true;
+        },
+      };
+    };
+    const lines: TranscriptLine[] = [];
+    const host = new AgentHost({
+      serverUrl: shoal.origin,
+      managementToken: shoal.token,
+      agents: [
+        transcriberAgent({
+          stt: fakeStt,
+          turns: { vad: 'energy' },
+          output: (line) => lines.push(JSON.parse(line) as TranscriptLine),
+        }),
+      ],
+    });
+    const session = await host.join(room.id, 'transcriber');
+    const a = await listeningAgent(fishjam, room.id, 16000);
+    const b = await listeningAgent(fishjam, room.id, 16000);
+    const trackA = a.agent.createTrack({ encoding: 'pcm16', sampleRate: 16000, channels: 1 });
+    const trackB = b.agent.createTrack({ encoding: 'pcm16', sampleRate: 16000, channels: 1 });
+    a.agent.sendData(trackA.id, toBytes(speech2Fixture(16000).samples));
+    await eventually(
+      () => (lines.some((l) => l.speakerId === a.peerId) ? true : undefined),
+      10_000,
+    );
+    // A finished a turn and leaves; B leaves in the middle of its first turn.
+    b.agent.sendData(trackB.id, toBytes(speechFixture(16000).samples));
+    await fishjam.deletePeer(room.id, a.peerId as never);
+    await sleep(1500);
+    await fishjam.deletePeer(room.id, b.peerId as never);
+    await eventually(() => (lines.some((l) => l.speakerId === b.peerId) ? true : undefined), 3000);
+    await eventually(() => (made.every((m) => m.closed) ? true : undefined), 2000);
+    expect(made.length).toBeGreaterThanOrEqual(2);
+    expect(session.closed).toBe(false);
     await host.close();
     await fishjam.deleteRoom(room.id);
   }, 30_000);

@@ -74,7 +74,16 @@ export function transcriberAgent(options: TranscriberOptions = {}): AgentDefinit
       session.on('speakerLeft', (peerId) => {
         const stt = recognisers.get(peerId);
         recognisers.delete(peerId);
-        void (chains.get(peerId) ?? Promise.resolve()).then(() => stt?.close?.());
+        // Closed after its last turn; kept in `chains` so the session's end awaits it.
+        const closing = (chains.get(peerId) ?? Promise.resolve())
+          .then(() => stt?.close?.())
+          .catch(() => undefined);
+        chains.set(peerId, closing);
+        void closing.then(() => {
+          if (chains.get(peerId) === closing) {
+            chains.delete(peerId);
+          }
+        });
       });
       try {
         for await (const turn of turns.turns()) {
@@ -122,6 +131,11 @@ export function transcriberAgent(options: TranscriberOptions = {}): AgentDefinit
               }
             } finally {
               timer.finish();
+              // The turn flushed when its speaker left: nothing more comes, close its recogniser.
+              if (!session.speaker(turn.peerId) && recognisers.get(turn.peerId) === recogniser) {
+                recognisers.delete(turn.peerId);
+                await recogniser.close?.();
+              }
             }
           });
           chains.set(turn.peerId, next);

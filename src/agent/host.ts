@@ -49,7 +49,9 @@ interface Entry {
  * Puts agents in rooms: creates the agent peer, opens its socket and runs one AgentSession per
  * (agent, room), explicitly (`join`) or by rule from notifier events (`dispatch`). A handler
  * that throws ends only its own session (reported as `sessionEnded` with HANDLER_FAILED and an
- * error log line). `drain()` finishes or closes every session within a deadline.
+ * error log line). `drain()` finishes or closes every session within a deadline. A notifier,
+ * connected with the first session or rule (and again after it gives up), ends the speakers of
+ * peers that leave in any session's room.
  */
 export class AgentHost extends TypedEmitter<AgentHostEvents> {
   readonly client: ShoalClient;
@@ -64,7 +66,14 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
   readonly #rules: DispatchRule[] = [];
   readonly #dispatch = new Map<DispatchRule, DispatchState>();
   readonly #roomTypes = new Map<string, Room['config']['roomType']>();
+  /** Dispatch actions in flight, one chain per (agent, room): a leave waits for its join. */
+  readonly #actions = new Map<string, Promise<void>>();
+  /** Owned background work (session tasks, notifier connects, dispatch actions); close() awaits it. */
+  readonly #tasks = new Set<Promise<unknown>>();
+  /** One notifier for dispatch rules and departed speakers, connected at the first need. */
   #notifier: Notifier | undefined;
+  #notifierReady: Promise<void> | undefined;
+  #watchTimer: NodeJS.Timeout | undefined;
   #started: Promise<void> | undefined;
   #draining = false;
   #closed = false;
@@ -135,8 +144,9 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
       throw new ShoalError('NOT_FOUND', `no agent named "${agentName}" in this host`);
     }
     const k = key(roomId, agentName);
-    const existing = this.#entries.get(k)?.session ?? (await this.#pending.get(k));
-    if (existing && !existing.closed) {
+    // Checked and claimed with no await in between: two concurrent joins cannot both pass.
+    const existing = this.#entries.get(k)?.session;
+    if (this.#pending.has(k) || (existing && !existing.closed)) {
       throw new ShoalError('CONFLICT', `agent "${agentName}" is already in room ${roomId}`);
     }
     if (this.#entries.size + this.#pending.size >= this.maxSessions) {
@@ -178,11 +188,12 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     }
     this.#rules.push(rule);
     this.#dispatch.set(rule, new DispatchState(rule.isHuman));
-    if (!this.#notifier) {
-      const notifier = this.client.notifier({ reconnect: this.#options.reconnect });
-      this.#notifier = notifier;
-      this.#wireNotifier(notifier);
-      await notifier.connect();
+    try {
+      await this.#watch();
+    } catch (err) {
+      this.#rules.splice(this.#rules.indexOf(rule), 1);
+      this.#dispatch.delete(rule);
+      throw err;
     }
     await this.#resync();
   }
@@ -193,7 +204,7 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
    */
   async drain(deadlineMs = 10_000): Promise<void> {
     this.#draining = true;
-    this.#notifier?.close();
+    await Promise.allSettled([...this.#pending.values()]);
     const entries = [...this.#entries.values()];
     this.log.info({ sessions: entries.length, deadlineMs }, 'draining');
     for (const e of entries) {
@@ -209,6 +220,7 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
         await e.task;
       }),
     );
+    this.#stopWatching();
   }
 
   /** Idempotent: closes every session now and the notifier. */
@@ -218,11 +230,11 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     }
     this.#closed = true;
     this.#draining = true;
-    this.#notifier?.close();
+    this.#stopWatching();
     await Promise.allSettled([...this.#pending.values()]);
     const entries = [...this.#entries.values()];
     await Promise.all(entries.map((e) => e.session.close()));
-    await Promise.all(entries.map((e) => e.task));
+    await Promise.allSettled([...this.#tasks]);
     this.removeAllListeners();
   }
 
@@ -270,7 +282,8 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     };
     this.#entries.set(entry.key, entry);
     this.stats.joins += 1;
-    entry.task = this.#run(entry);
+    entry.task = this.#own(this.#run(entry));
+    this.#watchSoon(false);
     session.log.info('agent joined');
     this.emit('sessionStarted', session);
     return session;
@@ -311,7 +324,10 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     }
     await session.close(handlerError);
     const ended = await session.done;
-    this.#entries.delete(entry.key);
+    // A newer session for the same (room, agent) may have taken the key already.
+    if (this.#entries.get(entry.key) === entry) {
+      this.#entries.delete(entry.key);
+    }
     const gone =
       ended instanceof AgentSocketClosedError &&
       (ended.kind === 'roomStopped' || ended.kind === 'peerRemoved');
@@ -330,6 +346,82 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
         this.log.warn({ err, roomId, peerId }, 'could not delete the agent peer');
       }
     }
+  }
+
+  /**
+   * Connects the shared notifier once (dispatch rules and departed speakers need it). A failed
+   * connect is forgotten, so the next call tries again.
+   */
+  #watch(): Promise<void> {
+    if (this.#closed) {
+      return Promise.reject(new ShoalError('CLOSED', 'the agent host is closed'));
+    }
+    if (!this.#notifierReady) {
+      const notifier = this.client.notifier({ reconnect: this.#options.reconnect });
+      this.#notifier = notifier;
+      this.#wireNotifier(notifier);
+      this.#notifierReady = notifier.connect().catch((err: unknown) => {
+        this.#forgetNotifier(notifier);
+        notifier.close();
+        throw err;
+      });
+    }
+    return this.#notifierReady;
+  }
+
+  /** Sessions need the notifier to hear of departed speakers: connect it in the background. */
+  #watchSoon(resync: boolean): void {
+    if (this.#notifierReady || this.#closed) {
+      return;
+    }
+    this.#own(
+      this.#watch().then(
+        () => (resync ? this.#resync() : undefined),
+        (err: unknown) => {
+          if (this.#draining) {
+            return;
+          }
+          this.log.warn({ err }, 'notifier unavailable; departed speakers are not ended');
+          this.#watchLater();
+        },
+      ),
+    );
+  }
+
+  /** Reconnects a notifier that gave up, while sessions or rules need it. */
+  #watchLater(): void {
+    if (this.#watchTimer || this.#draining || (this.#entries.size === 0 && !this.#rules.length)) {
+      return;
+    }
+    this.#watchTimer = setTimeout(() => {
+      this.#watchTimer = undefined;
+      this.#watchSoon(true);
+    }, NOTIFIER_RETRY_MS);
+    this.#watchTimer.unref();
+  }
+
+  #forgetNotifier(notifier: Notifier): void {
+    if (this.#notifier === notifier) {
+      this.#notifier = undefined;
+      this.#notifierReady = undefined;
+    }
+  }
+
+  #stopWatching(): void {
+    clearTimeout(this.#watchTimer);
+    this.#watchTimer = undefined;
+    const notifier = this.#notifier;
+    if (notifier) {
+      this.#forgetNotifier(notifier);
+      notifier.close();
+    }
+  }
+
+  /** Keeps a background promise until it settles; close() awaits what is left. */
+  #own<T>(task: Promise<T>): Promise<T> {
+    this.#tasks.add(task);
+    void task.finally(() => this.#tasks.delete(task)).catch(() => undefined);
+    return task;
   }
 
   #wireNotifier(notifier: Notifier): void {
@@ -352,12 +444,14 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     });
     notifier.on('connected', (reconnected) => {
       if (reconnected) {
-        void this.#resync();
+        this.#own(this.#resync());
       }
     });
     notifier.on('closed', (err) => {
       if (err) {
-        this.log.error({ err }, 'notifier closed; rule-based dispatch stopped');
+        this.log.error({ err }, 'notifier closed; reconnecting later');
+        this.#forgetNotifier(notifier);
+        this.#watchLater();
       }
     });
   }
@@ -366,9 +460,24 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     for (const rule of this.#rules) {
       const state = this.#dispatch.get(rule) as DispatchState;
       for (const action of step(state)) {
-        void this.#act(rule, action);
+        // Actions for one (agent, room) run in order: a leave never overtakes its join.
+        const k = key(action.roomId, rule.agent);
+        const chain = (this.#actions.get(k) ?? Promise.resolve()).then(() =>
+          this.#act(rule, action),
+        );
+        this.#actions.set(k, chain);
+        void this.#own(chain).then(() => {
+          if (this.#actions.get(k) === chain) {
+            this.#actions.delete(k);
+          }
+        });
       }
     }
+  }
+
+  /** Whether the rule still wants its agent in the room (someone is there, not draining). */
+  #wanted(rule: DispatchRule, roomId: string): boolean {
+    return !this.#draining && (this.#dispatch.get(rule)?.humans(roomId).size ?? 0) > 0;
   }
 
   async #act(rule: DispatchRule, action: DispatchAction): Promise<void> {
@@ -379,7 +488,8 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
         }
         return;
       }
-      if (this.#draining || this.session(action.roomId, rule.agent)) {
+      const existing = this.session(action.roomId, rule.agent);
+      if (!this.#wanted(rule, action.roomId) || (existing && !existing.closed)) {
         return;
       }
       if (rule.roomTypes) {
@@ -388,7 +498,8 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
           type = (await this.client.getRoom(action.roomId)).config.roomType;
           this.#roomTypes.set(action.roomId, type);
         }
-        if (!rule.roomTypes.includes(type)) {
+        // Everyone may have left while the room type was looked up.
+        if (!rule.roomTypes.includes(type) || !this.#wanted(rule, action.roomId)) {
           return;
         }
       }
@@ -403,11 +514,25 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     }
   }
 
+  /** After missed notifications: room types, departed speakers, and dispatch state again. */
   async #resync(): Promise<void> {
     try {
+      const askedAtMs = performance.now();
       const rooms = await this.client.getAllRooms();
       for (const r of rooms) {
         this.#roomTypes.set(r.id, r.config.roomType);
+        const connected = new Set(r.peers.filter((p) => p.status === 'connected').map((p) => p.id));
+        for (const e of this.#entries.values()) {
+          if (e.session.roomId !== r.id) {
+            continue;
+          }
+          for (const s of e.session.currentSpeakers) {
+            // Heard since the snapshot was asked for: still here, whatever the snapshot says.
+            if (!connected.has(s.peerId) && s.lastHeardAtMs < askedAtMs) {
+              e.session.endSpeaker(s.peerId);
+            }
+          }
+        }
       }
       const snapshot = rooms.map((r) => ({
         roomId: r.id,
@@ -423,6 +548,9 @@ export class AgentHost extends TypedEmitter<AgentHostEvents> {
     }
   }
 }
+
+/** How long to wait before reconnecting a notifier that gave up. */
+const NOTIFIER_RETRY_MS = 5000;
 
 function key(roomId: string, agentName: string): string {
   return `${roomId}\u0000${agentName}`;

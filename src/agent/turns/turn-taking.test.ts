@@ -6,6 +6,7 @@ import { silentLogger } from '../logger.js';
 import type { AgentSessionEvents } from '../session.js';
 import { PlayedReference } from './echo-guard.js';
 import { TurnTaking, type BargeInEvent, type Turn } from './turn-taking.js';
+import type { VadEngine } from './vad.js';
 
 /** Just what TurnTaking uses of a session. */
 class FakeSession extends TypedEmitter<AgentSessionEvents> {
@@ -14,7 +15,10 @@ class FakeSession extends TypedEmitter<AgentSessionEvents> {
   readonly played = new PlayedReference();
   speaking = false;
   readonly bargeIns: string[] = [];
-  warn(): void {}
+  readonly warnings: unknown[] = [];
+  warn(error: unknown): void {
+    this.warnings.push(error);
+  }
   bargeIn(peerId: string): BargeInEvent {
     this.bargeIns.push(peerId);
     this.speaking = false;
@@ -107,4 +111,27 @@ describe('TurnTaking over a session (energy VAD, deterministic)', () => {
     expect(turns).toHaveLength(1);
     tt.close();
   }, 15_000);
+
+  it('a failure while finishing a departed speaker is reported as a warning', async () => {
+    const session = new FakeSession();
+    const vad: VadEngine = {
+      name: 'fails-to-close',
+      create: () => ({
+        sampleRateHz: 16000,
+        frameSamples: 320,
+        process: () => 0,
+        reset() {},
+        close() {
+          throw new Error('vad close failed');
+        },
+      }),
+    };
+    const tt = new TurnTaking(session, { vad });
+    session.emit('audio', 'a', new AudioFrame(new Int16Array(FRAME), 24000), performance.now());
+    await sleep(20);
+    session.emit('speakerLeft', 'a');
+    await sleep(20);
+    expect(session.warnings).toEqual([expect.objectContaining({ message: 'vad close failed' })]);
+    tt.close();
+  });
 });

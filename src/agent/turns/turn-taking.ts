@@ -306,10 +306,12 @@ class SpeakerPipeline {
 
   /** The speaker left: end an open turn, free the floor. */
   finish(): void {
-    this.#chain = this.#chain.then(() => {
-      this.#handle(this.#detector.flush());
-      this.close();
-    });
+    this.#chain = this.#chain
+      .then(() => {
+        this.#handle(this.#detector.flush());
+        this.close();
+      })
+      .catch((err: unknown) => this.#hooks.onError(toShoalError(err)));
   }
 
   close(): void {

@@ -34,9 +34,14 @@ export interface PocketsphinxOptions {
 const RATE = 16_000;
 /** Silence written after an utterance so the recogniser's own VAD closes it (its tail is 0.5 s). */
 const FLUSH_SILENCE_MS = 800;
-/** The recogniser logs this when it closes an utterance (CMN update at end of utterance). */
-const UTTERANCE_END = /cmn_live\.c\(1[23]\d\)/;
-/** Lines of a split utterance can trail the first end marker by this much. */
+/**
+ * A word of a result with `-time yes`: `word start end confidence`, times in seconds of the whole
+ * stream the child has read. Times place each word in the call whose audio it came from.
+ */
+const WORD_LINE = /^(\S+) (\d+\.\d+) (\d+\.\d+) \S+$/;
+/** Silence and noise "words" (`<s>`, `<sil>`, `[NOISE]`, `++BREATH++`). */
+const FILLER = /^(<.*>|\[.*\]|\+\+.*\+\+)$/;
+/** Words of a split utterance can trail the first ones by this much. */
 const GRACE_MS = 120;
 const MAX_RESPAWNS = 3;
 /**
@@ -74,7 +79,9 @@ export function phraseWords(phrase: string): string[] {
  * Local, key-free speech recognition with Debian's pocketsphinx_continuous, run as one
  * long-running child process per instance (`sh -c 'cat | exec pocketsphinx_continuous -infile
  * /dev/stdin …'`: Node's stdio pipes are socketpairs, which -infile cannot open). Each utterance
- * is written followed by silence; the hypothesis line comes back on stdout. Calls are serialised.
+ * is written followed by silence; its words come back on stdout with their times in the stream,
+ * so a call only takes words from its own audio (never late ones of a call that timed out or was
+ * aborted). Calls are serialised.
  */
 export class PocketsphinxStt implements SpeechToText {
   readonly name: string;
@@ -84,8 +91,10 @@ export class PocketsphinxStt implements SpeechToText {
   #dir: string | undefined;
   #starting: Promise<ChildProcessWithoutNullStreams> | undefined;
   #chain: Promise<unknown> = Promise.resolve();
-  #lines: string[] = [];
-  #markers = 0;
+  /** Samples written to the current child: where the next call's audio starts in its stream. */
+  #writtenSamples = 0;
+  /** The running call: words from its audio (a previous call's late words are older). */
+  #call: { fromSec: number; words: string[]; heard: boolean } | undefined;
   #onOutput: (() => void) | undefined;
   #resamplers = new Map<number, Resampler>();
   #respawns = 0;
@@ -128,17 +137,22 @@ export class PocketsphinxStt implements SpeechToText {
   }
 
   async #transcribe(audio: AudioFrame, call: ProviderCallOptions): Promise<Transcript> {
-    if (this.#closed) {
-      throw new ShoalError('CLOSED', 'pocketsphinx is closed');
-    }
+    this.#assertOpen();
     if (call.signal?.aborted) {
       throw abortReason(call.signal);
     }
     const child = await this.#ensureChild();
-    this.#lines = [];
-    const markersBefore = this.#markers;
+    // Words starting before this call's audio (less half the flush silence, for timing slop)
+    // are late output of an earlier call: ignored.
+    const current = {
+      fromSec: (this.#writtenSamples - (RATE * FLUSH_SILENCE_MS) / 2000) / RATE,
+      words: [] as string[],
+      heard: false,
+    };
+    this.#call = current;
     const samples = this.#to16k(audio);
     const silence = new Int16Array((RATE * FLUSH_SILENCE_MS) / 1000);
+    this.#writtenSamples += samples.length + silence.length;
     child.stdin.write(Buffer.from(samplesToPcm16leBytes(samples)));
     child.stdin.write(Buffer.from(samplesToPcm16leBytes(silence)));
     const timeoutMs = this.#options.timeoutMs ?? 5000;
@@ -150,6 +164,7 @@ export class PocketsphinxStt implements SpeechToText {
         clearTimeout(grace);
         clearTimeout(quiet);
         this.#onOutput = undefined;
+        this.#call = undefined;
         call.signal?.removeEventListener('abort', onAbort);
         if (err) {
           reject(err);
@@ -173,14 +188,16 @@ export class PocketsphinxStt implements SpeechToText {
           );
           return;
         }
-        if (this.#markers > markersBefore && !grace) {
+        if (current.heard && !grace) {
           grace = setTimeout(() => finish(), GRACE_MS);
         }
       };
       call.signal?.addEventListener('abort', onAbort, { once: true });
     });
-    const text = this.#lines.join(' ').replace(/\s+/g, ' ').trim();
-    return { text };
+    if (this.#child === child) {
+      this.#respawns = 0;
+    }
+    return { text: current.words.join(' ') };
   }
 
   #to16k(frame: AudioFrame): Int16Array {
@@ -213,9 +230,13 @@ export class PocketsphinxStt implements SpeechToText {
       );
     }
     const modelDir = this.#options.modelDir ?? '/usr/share/pocketsphinx/model/en-us';
-    const args = ['-infile', '/dev/stdin', '-hmm', join(modelDir, 'en-us')];
+    const args = ['-infile', '/dev/stdin', '-time', 'yes', '-hmm', join(modelDir, 'en-us')];
     if (this.#mode === 'grammar') {
-      const { jsgf, dict } = await this.#grammarFiles(modelDir);
+      const { jsgf, dict } = await this.#grammarFiles(modelDir).catch((err: unknown) => {
+        this.#assertOpen(); // close() removed the directory under it
+        throw err;
+      });
+      this.#assertOpen();
       args.push('-jsgf', jsgf, '-dict', dict);
     } else {
       args.push(
@@ -229,25 +250,24 @@ export class PocketsphinxStt implements SpeechToText {
     const script = `cat | exec ${shellQuote(command)} ${args.map(shellQuote).join(' ')}`;
     const child = spawn('sh', ['-c', script], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#child = child;
+    this.#writtenSamples = 0;
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => {
+      if (this.#child !== child) {
+        return;
+      }
       out += chunk;
       let nl: number;
       while ((nl = out.indexOf('\n')) >= 0) {
-        const line = out.slice(0, nl).trim();
+        this.#onLine(out.slice(0, nl).trim());
         out = out.slice(nl + 1);
-        if (line) {
-          this.#lines.push(line);
-        }
       }
       this.#onOutput?.();
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => {
       this.#stderrTail = (this.#stderrTail + chunk).slice(-4000);
-      const matches = chunk.match(new RegExp(UTTERANCE_END.source, 'g'));
-      this.#markers += matches?.length ?? 0;
       this.#onOutput?.();
     });
     child.stdin.on('error', () => {
@@ -270,11 +290,44 @@ export class PocketsphinxStt implements SpeechToText {
         ),
       );
     });
+    if (this.#closed) {
+      // close() ran while it started (and killed it if it was already #child).
+      child.kill('SIGTERM');
+      this.#assertOpen();
+    }
     return child;
   }
 
+  /** A hypothesis line (ignored: the words carry it) or a timed word of the running call. */
+  #onLine(line: string): void {
+    const word = WORD_LINE.exec(line);
+    const call = this.#call;
+    if (!word || !call || Number(word[2]) < call.fromSec) {
+      return;
+    }
+    call.heard = true;
+    const text = (word[1] as string).replace(/\(\d+\)$/, '');
+    if (!FILLER.test(text)) {
+      call.words.push(text);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new ShoalError('CLOSED', 'pocketsphinx is closed');
+    }
+  }
+
   async #grammarFiles(modelDir: string): Promise<{ jsgf: string; dict: string }> {
-    this.#dir ??= await mkdtemp(join(tmpdir(), 'shoal-sphinx-'));
+    if (!this.#dir) {
+      const dir = await mkdtemp(join(tmpdir(), 'shoal-sphinx-'));
+      if (this.#closed) {
+        // close() found no directory to remove.
+        await rm(dir, { recursive: true, force: true });
+        this.#assertOpen();
+      }
+      this.#dir = dir;
+    }
     const dict = await loadDictionary(join(modelDir, 'cmudict-en-us.dict'));
     const extra = new Map(
       Object.entries(this.#options.pronunciations ?? {}).map(([w, p]) => [w.toLowerCase(), p]),
