@@ -22,6 +22,9 @@ export interface EchoGuardOptions {
   historyMs?: number;
 }
 
+/** Arrival jitter up to this is smoothed onto the stream's timeline; more is a gap. */
+const RESYNC_MS = 120;
+
 const DEFAULTS: Required<EchoGuardOptions> = {
   slotMs: 20,
   windowMs: 600,
@@ -107,6 +110,8 @@ export class EchoDetector {
   /** Lag (slots) of the current run of matches, and its length. */
   #lag = -1;
   #run = 0;
+  /** Where the next frame is due on the incoming stream's own timeline. */
+  #nextFrameMs: number | undefined;
   readonly stats = { framesChecked: 0, echoFrames: 0 };
 
   constructor(reference: PlayedReference) {
@@ -117,13 +122,14 @@ export class EchoDetector {
 
   /** One incoming 20 ms frame that arrived at `arrivedAtMs`; true when it is echo. */
   isEcho(samples: Int16Array, arrivedAtMs: number): boolean {
+    const timeMs = this.#streamTimeMs(arrivedAtMs);
     const n = this.#window.length;
     this.#window.copyWithin(0, 1);
     this.#window[n - 1] = rms(samples);
     this.#filled = Math.min(n, this.#filled + 1);
     this.stats.framesChecked += 1;
     const { slotMs, maxLagMs, threshold } = this.#reference.options;
-    const nowSlot = Math.floor(arrivedAtMs / slotMs);
+    const nowSlot = Math.floor(timeMs / slotMs);
     const maxLag = Math.round(maxLagMs / slotMs);
     if (!this.#reference.audibleBetween(nowSlot - maxLag - n, nowSlot)) {
       this.#run = 0;
@@ -176,10 +182,27 @@ export class EchoDetector {
     return echo;
   }
 
+  /**
+   * The frame's time on the stream's own 20 ms timeline. A busy event loop hands frames over in
+   * bursts; their media timing is what lines up with the played reference, so arrival jitter
+   * within RESYNC_MS is taken out. A larger jump is a real gap (peers send nothing while silent):
+   * the timeline restarts at the arrival.
+   */
+  #streamTimeMs(arrivedAtMs: number): number {
+    const expected = this.#nextFrameMs;
+    const timeMs =
+      expected !== undefined && Math.abs(arrivedAtMs - expected) <= RESYNC_MS
+        ? expected
+        : arrivedAtMs;
+    this.#nextFrameMs = timeMs + this.#reference.options.slotMs;
+    return timeMs;
+  }
+
   reset(): void {
     this.#window.fill(0);
     this.#filled = 0;
     this.#run = 0;
+    this.#nextFrameMs = undefined;
   }
 }
 
