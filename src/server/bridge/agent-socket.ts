@@ -298,9 +298,10 @@ export class AgentSession implements PcmListener {
       this.close(AgentClose.binaryOnly);
       return;
     }
+    const frame = toBytes(data);
     let message: AgentRequest;
     try {
-      message = decodeAgentRequest(toBytes(data));
+      message = decodeAgentRequest(frame);
     } catch {
       this.close(AgentClose.malformed);
       return;
@@ -309,7 +310,7 @@ export class AgentSession implements PcmListener {
       this.#authenticate(message);
       return;
     }
-    const bytes = byteLengthOf(data);
+    const bytes = frame.byteLength;
     if (this.#inboxBytes + bytes > MAX_INBOX_BYTES) {
       this.#log.warn({ queuedBytes: this.#inboxBytes }, 'agent inbox over budget; closing');
       this.close(AgentClose.backlog);
@@ -556,12 +557,4 @@ function parseJson(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-function byteLengthOf(data: RawData): number {
-  return Array.isArray(data)
-    ? data.reduce((n, b) => n + b.length, 0)
-    : data instanceof ArrayBuffer
-      ? data.byteLength
-      : data.length;
 }

@@ -31,6 +31,7 @@ export class WebhookDispatcher {
   readonly #log: Logger;
   readonly #queues = new Map<string, RoomQueue>();
   readonly #abort = new AbortController();
+  readonly #sender: Sender;
   #unsubscribe: (() => void)[] = [];
   #closed = false;
 
@@ -38,6 +39,13 @@ export class WebhookDispatcher {
     this.#config = options.config;
     this.#secret = options.secret;
     this.#log = options.log.child({ component: 'webhooks' });
+    this.#sender = {
+      config: this.#config,
+      log: this.#log,
+      signal: this.#abort.signal,
+      stats: this.stats,
+      post: (item) => this.#post(item),
+    };
   }
 
   attach(bus: NotificationBus): void {
@@ -78,29 +86,14 @@ export class WebhookDispatcher {
     }
     let queue = this.#queues.get(n.roomId);
     if (!queue) {
-      queue = new RoomQueue(n.roomId, this, () => this.#queues.delete(n.roomId));
+      queue = new RoomQueue(n.roomId, this.#sender, () => this.#queues.delete(n.roomId));
       this.#queues.set(n.roomId, queue);
     }
     queue.push({ url: n.webhookUrl, kind: n.kind, body: n.bytes() });
   }
 
-  /** @internal used by RoomQueue */
-  get config(): WebhookConfig {
-    return this.#config;
-  }
-
-  /** @internal */
-  get log(): Logger {
-    return this.#log;
-  }
-
-  /** @internal */
-  get signal(): AbortSignal {
-    return this.#abort.signal;
-  }
-
-  /** @internal one POST; resolves true on a 2xx answer. */
-  async post(item: Pending): Promise<boolean> {
+  /** One POST; resolves true on a 2xx answer. */
+  async #post(item: Pending): Promise<boolean> {
     const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' };
     if (this.#secret) {
       const mac = createHmac('sha256', this.#secret).update(item.body).digest('hex');
@@ -111,7 +104,10 @@ export class WebhookDispatcher {
         method: 'POST',
         headers,
         body: item.body,
-        signal: AbortSignal.any([this.signal, AbortSignal.timeout(this.#config.requestTimeoutMs)]),
+        signal: AbortSignal.any([
+          this.#abort.signal,
+          AbortSignal.timeout(this.#config.requestTimeoutMs),
+        ]),
       });
       await res.body?.cancel();
       return res.ok;
@@ -121,15 +117,24 @@ export class WebhookDispatcher {
   }
 }
 
+/** What a room's sender loop needs from the dispatcher. */
+interface Sender {
+  readonly config: WebhookConfig;
+  readonly log: Logger;
+  readonly signal: AbortSignal;
+  readonly stats: WebhookStats;
+  post(item: Pending): Promise<boolean>;
+}
+
 class RoomQueue {
   readonly #roomId: string;
-  readonly #owner: WebhookDispatcher;
+  readonly #owner: Sender;
   readonly #onDone: () => void;
   readonly #items: Pending[] = [];
   #running: Promise<void> | undefined;
   #finishing = false;
 
-  constructor(roomId: string, owner: WebhookDispatcher, onDone: () => void) {
+  constructor(roomId: string, owner: Sender, onDone: () => void) {
     this.#roomId = roomId;
     this.#owner = owner;
     this.#onDone = onDone;

@@ -26,12 +26,3 @@ export function keepAlive(ws: WebSocket, intervalMs: number): () => void {
   ws.once('close', stop);
   return stop;
 }
-
-/** A close reason is at most 123 bytes on the wire; `ws` throws on a longer one. */
-export function closeReason(reason: string): string {
-  let out = reason;
-  while (Buffer.byteLength(out) > 123) {
-    out = out.slice(0, -1);
-  }
-  return out;
-}

@@ -3,6 +3,7 @@ import { EventType, ServerMessage, decodeServerMessage, variantOf } from '../../
 import { safeEqualSecret } from '../auth/index.js';
 import type { Logger } from '../logger.js';
 import type { Notification, NotificationBus } from '../notifications/index.js';
+import { toBytes } from './frames.js';
 import { keepAlive } from './keepalive.js';
 import type { SocketRoute } from './upgrade.js';
 
@@ -190,11 +191,4 @@ class NotifierSession {
     }
     this.close(NotifierClose.notAllowed);
   }
-}
-
-export function toBytes(data: RawData): Uint8Array {
-  if (Array.isArray(data)) {
-    return Buffer.concat(data);
-  }
-  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
 }

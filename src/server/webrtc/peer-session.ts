@@ -205,9 +205,10 @@ export class PeerSession {
       this.close(PeerClose.binaryOnly);
       return;
     }
+    const bytes = toBytes(data);
     let message: PeerMessage;
     try {
-      message = decodePeerMessage(toBytes(data));
+      message = decodePeerMessage(bytes);
     } catch {
       this.close(PeerClose.malformed);
       return;
@@ -217,7 +218,7 @@ export class PeerSession {
       this.#authenticate(message);
       return;
     }
-    this.#enqueue({ client: message, bytes: toBytes(data).byteLength });
+    this.#enqueue({ client: message, bytes: bytes.byteLength });
   }
 
   #authenticate(message: PeerMessage): void {
